@@ -1,0 +1,50 @@
+"""course_utils — the helper package of the autoencoder course.
+
+Every lesson notebook imports its data loaders, model builders, metrics,
+baselines, plots and widgets from here, so that no notebook defines a helper
+another notebook needs.  Sub-modules are imported lazily: ``import
+course_utils`` is cheap and does not import TensorFlow.
+
+Modules
+-------
+runtime   fast/student mode, seeding, the environment report (every lesson)
+data      MNIST, breast cancer, medical images, DICOM samples, noise models
+models    dense / convolutional / denoising / variational autoencoders (Keras 3)
+training  the shared ``train`` helper and the fast training recipe
+metrics   reconstruction errors, PSNR/SSIM, ROC AUC and thresholds
+baselines PCA, classical denoising filters, IsolationForest / One-Class SVM
+plotting  figures used by the lessons (each returns a Figure)
+widgets   ipywidgets explorers whose update logic is testable without a browser
+quiz      a self-check of quiz answers for students without nbgrader
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "runtime",
+    "data",
+    "models",
+    "training",
+    "metrics",
+    "baselines",
+    "plotting",
+    "widgets",
+    "quiz",
+)
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
