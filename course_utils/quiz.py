@@ -1,0 +1,175 @@
+"""A self-check of the quiz answers for students who do not have nbgrader.
+
+Taught in: quizzes/ (the ``autoencoder_quiz`` notebook) — the quiz at the end of the course.
+
+On Colab or in a plain JupyterLab there is no nbgrader "Validate" button, so the
+quiz notebook ends with::
+
+    from course_utils.quiz import self_check
+    self_check(globals())
+
+``self_check`` checks the *format* of the answers only: each of ``q1`` … ``q10``
+must be one of the letters ``'a'``–``'d'`` written as a string (upper case and
+surrounding spaces are tolerated, as when the quiz is graded).  For every
+question it names the lesson that teaches it.  It never says whether an answer
+is right: this module does not contain the answer key, and its output is the same
+for any set of well-formed answers.
+
+Importing this module needs nothing but the standard library (no nbgrader, no
+TensorFlow).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+__all__ = [
+    "QUESTIONS",
+    "LESSONS",
+    "VALID_ANSWERS",
+    "normalise_answer",
+    "answer_status",
+    "self_check",
+]
+
+#: The names of the ten answer variables, in order.
+QUESTIONS: tuple[str, ...] = tuple(f"q{n}" for n in range(1, 11))
+
+#: The four accepted answers (after stripping surrounding spaces and lower-casing).
+VALID_ANSWERS: tuple[str, ...] = ("a", "b", "c", "d")
+
+#: For each question, the lesson (and topic) that teaches it.  The quiz notebook
+#: shows the same pointers; tests check that both agree.  The topics are worded so
+#: that they do not hint at the right option.
+LESSONS: dict[str, str] = {
+    "q1": "01_background — what autoencoders are for",
+    "q2": "01_background — the parts of an autoencoder",
+    "q3": "01_background — the reconstruction loss",
+    "q4": "05_variational_autoencoders — how a VAE differs from a plain autoencoder",
+    "q5": "01_background — when to use an autoencoder",
+    "q6": "01_background — undercomplete and overcomplete autoencoders",
+    "q7": "02_mnist_autoencoder — the sparse autoencoder",
+    "q8": "01_background — choosing the size of the code",
+    "q9": "04_medical_image_denoising — how a denoising autoencoder is trained",
+    "q10": "01_background — autoencoders and PCA; 03_breast_cancer_autoencoder — the comparison with PCA",
+}
+
+_EXTRA_QUESTION = re.compile(r"^q([1-9][0-9]*)$")
+_MAX_SHOWN = 40  # characters of an invalid value echoed back to the student
+
+
+def normalise_answer(value: Any) -> str | None:
+    """Return the accepted letter for ``value``, or ``None`` if it is not a valid answer.
+
+    A valid answer is a ``str`` (not a subclass) that, after ``strip()`` and
+    ``lower()``, is one of ``'a'``, ``'b'``, ``'c'``, ``'d'``.  Grading applies the
+    same rule, so ``'C '`` counts as ``'c'`` while ``'e'``, ``''``, ``'cc'``,
+    ``None`` and ``3`` are not answers.
+    """
+    if type(value) is not str:
+        return None
+    letter = value.strip().lower()
+    return letter if letter in VALID_ANSWERS else None
+
+
+def answer_status(value: Any) -> str:
+    """Classify one answer as ``"ok"``, ``"missing"`` (``None``) or ``"invalid"``."""
+    if value is None:
+        return "missing"
+    return "ok" if normalise_answer(value) is not None else "invalid"
+
+
+def _collect(answers: Any) -> dict[str, Any]:
+    """Turn a mapping, ``globals()`` or a namespace object into a plain dict."""
+    if isinstance(answers, Mapping):
+        items = dict(answers)
+    elif hasattr(answers, "__dict__"):
+        items = dict(vars(answers))
+    else:
+        raise ValueError(
+            "self_check expects a dict such as {'q1': <letter>, ...}, globals() or a namespace "
+            f"object with attributes q1 ... q10; got {type(answers).__name__}"
+        )
+    return {str(key): value for key, value in items.items() if isinstance(key, str)}
+
+
+def _extra_questions(items: Mapping[str, Any]) -> list[str]:
+    """Names ``q11``, ``q12`` … present in ``items`` (questions an instructor added)."""
+    extra = []
+    for name in items:
+        match = _EXTRA_QUESTION.match(name)
+        if match and int(match.group(1)) > len(QUESTIONS):
+            extra.append(name)
+    return sorted(extra, key=lambda name: int(name[1:]))
+
+
+def _shown(value: Any) -> str:
+    """A short, safe rendering of the student's own (invalid) value."""
+    try:
+        text = repr(value)
+    except Exception:  # a student's object whose __repr__ raises
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def self_check(answers: Any, *, file: TextIO | None = None) -> dict[str, str]:
+    """Check the format of the quiz answers and point to the lesson for each question.
+
+    Parameters
+    ----------
+    answers
+        ``globals()`` of the quiz notebook, a dict mapping ``"q1"`` … ``"q10"`` to letters
+        or any object with attributes ``q1`` … ``q10`` (e.g. ``types.SimpleNamespace``).
+    file
+        Where to print the report (default: ``sys.stdout``).
+
+    Returns
+    -------
+    dict
+        ``{"q1": "ok" | "missing" | "invalid", ...}`` for ``q1`` … ``q10`` and for any
+        further ``q11``, ``q12`` … that are present.  Nothing in the report or the
+        return value depends on which letter is right.
+
+    Raises
+    ------
+    ValueError
+        If ``answers`` is neither a mapping nor an object with attributes.
+    """
+    items = _collect(answers)
+    out = sys.stdout if file is None else file
+    names = list(QUESTIONS) + _extra_questions(items)
+
+    report: dict[str, str] = {}
+    lines = ["Quiz self-check (format only: it never tells you whether an answer is right)", ""]
+    for name in names:
+        value = items.get(name)
+        status = answer_status(value)
+        report[name] = status
+        if status == "ok":
+            verdict = "answered, format OK"
+        elif status == "missing":
+            verdict = "MISSING: replace None by 'a', 'b', 'c' or 'd'"
+        else:
+            verdict = (
+                f"INVALID ({_shown(value)}): must be one of 'a', 'b', 'c', 'd' "
+                "written as a string — as it is, it scores 0"
+            )
+        lesson = LESSONS.get(name, "see the question in the quiz notebook")
+        lines.append(f"{name:>4}: {verdict}")
+        lines.append(f"      taught in: {lesson}")
+
+    missing = [name for name, status in report.items() if status == "missing"]
+    invalid = [name for name, status in report.items() if status == "invalid"]
+    lines.append("")
+    if missing or invalid:
+        if missing:
+            lines.append("Missing: " + ", ".join(missing))
+        if invalid:
+            lines.append("Invalid: " + ", ".join(invalid))
+    else:
+        lines.append(f"All {len(names)} answers are well-formed. Submit the notebook to have it graded.")
+    print("\n".join(lines), file=out)
+    return report

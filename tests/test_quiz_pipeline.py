@@ -1,0 +1,533 @@
+"""The whole quiz pipeline in a temporary nbgrader course directory copied from quizzes/.
+
+Release -> submissions (3 ordinary, many adversarial) -> ``manage.grade`` (nbgrader
+autograde + feedback + CSV export) -> assertions on nbgrader's gradebook, the CSV,
+the feedback HTML and the release.  One grading run is shared by the module.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import html
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbgrader = pytest.importorskip("nbgrader")
+# nbgrader's gradebook emits harmless SQLAlchemy "not in session" warnings.
+pytestmark = pytest.mark.filterwarnings("ignore:.*not in session:Warning")
+
+from nbgrader.api import Gradebook  # noqa: E402
+from nbgrader.validator import Validator  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+QUIZZES = REPO / "quizzes"
+ASSIGNMENT = "autoencoder_quiz"
+NOTEBOOK = "autoencoder_quiz"
+SEED_KEY = "ccacacbbcb"  # the seed's answers, which the course keeps
+CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+               "raw_score", "late_submission_penalty", "score", "max_score"]
+STATE = {"gradebook.db", "release", "submitted", "autograded", "feedback", "grades.csv", ".nbgrader.log",
+         "__pycache__"}
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _copy_course(dest: Path) -> Path:
+    shutil.copytree(QUIZZES, dest, ignore=lambda d, names: [n for n in names if n in STATE])
+    return dest
+
+
+# --------------------------------------------------------------------------- submissions
+
+def _wrong(letter: str) -> str:
+    return "abcd"[("abcd".index(letter) + 1) % 4]
+
+
+class Builder:
+    """Makes submitted notebooks from the released student version."""
+
+    def __init__(self, course: Path, release_nb: dict, key: str):
+        self.course = course
+        self.release_nb = release_nb
+        self.key = key
+        self.expected: dict[str, set[int]] = {}  # student -> questions that must score 1
+
+    def answers(self, correct: set[int]) -> dict[int, str]:
+        return {n: f"q{n} = '{self.key[n - 1] if n in correct else _wrong(self.key[n - 1])}'"
+                for n in range(1, 11)}
+
+    def notebook(self, answers: dict[int, str]) -> dict:
+        nb = copy.deepcopy(self.release_nb)
+        for cell in nb["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+            match = re.fullmatch(r"q(\d+)_answer", grade_id)
+            if match and int(match.group(1)) in answers:
+                cell["source"] = answers[int(match.group(1))]
+        return nb
+
+    def folder(self, student: str) -> Path:
+        folder = self.course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def submit(self, student: str, nb: dict, expected: set[int]) -> None:
+        (self.folder(student) / f"{NOTEBOOK}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        self.expected[student] = set(expected)
+
+    def submit_raw(self, student: str, content: bytes, expected: set[int]) -> None:
+        (self.folder(student) / f"{NOTEBOOK}.ipynb").write_bytes(content)
+        self.expected[student] = set(expected)
+
+
+def code_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+
+
+def with_answers_replaced(builder: Builder, base_correct: set[int], replaced: dict[int, str]) -> dict:
+    answers = builder.answers(base_correct)
+    answers.update(replaced)
+    return builder.notebook(answers)
+
+
+ALL = set(range(1, 11))
+
+
+def make_submissions(b: Builder) -> int:
+    """Ordinary and adversarial submissions; returns the number of adversarial ones."""
+    key = b.key
+    # --- ordinary
+    b.submit("alice", b.notebook(b.answers(ALL)), ALL)
+    b.submit("bob", b.notebook(b.answers(set())), set())
+    b.submit("carol", b.notebook(b.answers({1, 4, 7, 10})), {1, 4, 7, 10})
+
+    adversarial = []
+
+    def adv(student, nb, expected):
+        adversarial.append(student)
+        b.submit(student, nb, expected)
+
+    # 1. patch builtins and the assert machinery in an added cell, answers wrong
+    nb = b.notebook(b.answers(set()))
+    nb["cells"].insert(0, code_cell(
+        "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
+        "builtins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: str\n"
+        "import sys\nsys.excepthook = lambda *a: None"))
+    adv("x01_patch_builtins", nb, set())
+
+    # 2. the same patches inside every answer cell, next to a wrong letter
+    patch = ("import builtins\nbuiltins.type = lambda *a: str\n"
+             "builtins.AssertionError = type('Never', (Exception,), {})\n")
+    adv("x02_patch_in_answer_cells", with_answers_replaced(
+        b, set(), {n: patch + f"q{n} = '{_wrong(key[n - 1])}'" for n in range(1, 11)}), set())
+
+    # 3. redefine the helpers the visible cells call (format check, str methods)
+    nb = b.notebook(b.answers(set()))
+    nb["cells"].insert(3, code_cell("def check_answer_format(*a):\n    return True\n"
+                                    "VALID_LETTERS = ('a', 'b', 'c', 'd', 'anything')"))
+    adv("x03_patch_test_helpers", nb, set())
+
+    # 4. an object whose __eq__ is always True (and strip/lower return itself)
+    obj = ("class Always:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
+           "    def strip(self): return self\n    def lower(self): return self\n    __hash__ = object.__hash__\n")
+    adv("x04_eq_always_true", with_answers_replaced(
+        b, set(), {n: obj + f"q{n} = Always()" for n in range(1, 11)}), set())
+
+    # 5. a str subclass that equals everything
+    sub = ("class S(str):\n    def __eq__(self, other): return True\n    def strip(self): return self\n"
+           "    def lower(self): return self\n    __hash__ = str.__hash__\n")
+    adv("x05_str_subclass", with_answers_replaced(
+        b, set(), {n: sub + f"q{n} = S('z')" for n in range(1, 11)}), set())
+
+    # 6. read the key from the source notebook in the course folder
+    steal_source = ("import glob, json, re\n"
+                    "src = glob.glob('../../../source/*/*.ipynb') + glob.glob('../../../../source/*/*.ipynb')\n"
+                    "text = open(src[0]).read()\n"
+                    "q{n} = re.findall(r\"q{n}\\.strip\\(\\)\\.lower\\(\\) == \\\\\"(.)\", text)[0]")
+    adv("x06_read_source_notebook", with_answers_replaced(
+        b, set(), {n: steal_source.format(n=n) for n in range(1, 11)}), set())
+
+    # 7. read the key from gradebook.db
+    steal_db = ("import sqlite3, re, glob\n"
+                "db = (glob.glob('../../../gradebook.db') + glob.glob('../../../../gradebook.db'))[0]\n"
+                "rows = sqlite3.connect(db).execute(\"select source from source_cell where name='q{n}_test'\")\n"
+                "q{n} = re.findall(r'== \"(.)\"', rows.fetchone()[0])[0]")
+    adv("x07_read_gradebook_db", with_answers_replaced(
+        b, set(), {n: steal_db.format(n=n) for n in range(1, 11)}), set())
+
+    # 8. copy the answers of another student (alice) from the submitted folder
+    steal_peer = ("import json, glob\n"
+                  "nb = json.load(open(glob.glob('../../*/autoencoder_quiz/*.ipynb')[0]))\n"
+                  "q{n} = [c['source'] for c in nb['cells'] if 'q{n} = ' in ''.join(c['source'])][0][-2]")
+    adv("x08_read_other_students", with_answers_replaced(
+        b, set(), {n: steal_peer.format(n=n) for n in range(1, 11)}), set())
+
+    # 9. an endless loop in one answer cell; the rest is right
+    adv("x09_endless_loop", with_answers_replaced(b, ALL, {3: "while True:\n    pass\nq3 = 'a'"}), ALL - {3})
+
+    # 10. an exception in one answer cell
+    adv("x10_raises", with_answers_replaced(b, ALL, {2: "raise RuntimeError('boom')\nq2 = 'c'"}), ALL - {2})
+
+    # 11. stderr in one answer cell and in an added cell
+    nb = with_answers_replaced(b, ALL, {4: "import sys\nsys.stderr.write('noise')\nq4 = 'c'"})
+    nb["cells"].append(code_cell("import sys, warnings\nsys.stderr.write('x' * 1000)\nwarnings.warn('w')"))
+    adv("x11_stderr", nb, ALL - {4})
+
+    # 12. 10 MB of output, printed by an answer cell and saved in the submitted file
+    nb = with_answers_replaced(b, ALL, {5: "print('x' * 10_000_000)\nq5 = 'a'"})
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "q5_answer":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x" * 10_000_000}]
+    adv("x12_huge_output", nb, ALL - {5})
+
+    # 13. every test cell deleted; answers right -> the tests are restored and graded
+    nb = b.notebook(b.answers(ALL))
+    nb["cells"] = [c for c in nb["cells"]
+                   if not c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_test")]
+    adv("x13_deleted_test_cells", nb, ALL)
+
+    # 14. every test cell edited to pass; answers wrong
+    nb = b.notebook(b.answers(set()))
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_test"):
+            cell["source"] = "pass"
+    adv("x14_edited_test_cells", nb, set())
+
+    # 15. grade_ids and points of the test cells changed, cell types flipped; answers wrong
+    nb = b.notebook(b.answers(set()))
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id", "").endswith("_test"):
+            meta["grade_id"] = meta["grade_id"] + "_renamed"
+            meta["points"] = 100
+            if i % 2:
+                cell["cell_type"] = "markdown"
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+    adv("x15_changed_metadata", nb, set())
+
+    # 16. answer cells relabelled as locked 5-point grade cells; answers wrong
+    nb = b.notebook(b.answers(set()))
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id", "").endswith("_answer"):
+            meta.update(grade=True, points=5, locked=True, solution=False)
+    adv("x16_answer_cells_as_grade_cells", nb, set())
+
+    # 17. os._exit in one answer cell
+    adv("x17_os_exit", with_answers_replaced(b, ALL, {6: "import os\nos._exit(0)"}), ALL - {6})
+
+    # 18. sys.exit in one answer cell
+    adv("x18_sys_exit", with_answers_replaced(b, ALL, {7: "import sys\nsys.exit(0)\nq7 = 'b'"}), ALL - {7})
+
+    # 19. importing a module in one answer cell
+    adv("x19_import", with_answers_replaced(b, ALL, {8: "import course_utils\nq8 = 'b'"}), ALL - {8})
+
+    # 20. case and whitespace are tolerated
+    adv("x20_case_whitespace", with_answers_replaced(b, set(), {
+        n: f"q{n} = {repr(v)}" for n, v in zip(range(1, 11), [
+            "C ", "  c", "A", "\tC\n", " a ", "C", "B  ", "\nb", "  C  ", "B"])}), ALL)
+
+    # 21. values that are not one of the four letters
+    adv("x21_invalid_values", with_answers_replaced(b, ALL, {
+        1: "q1 = 'e'", 2: "q2 = ''", 3: "q3 = 'cc'", 4: "q4 = None", 5: "q5 = 3",
+        6: "q6 = ['c']", 7: "q7 = b'b'", 8: "q8 = f'b'", 9: "q9 = 'c' + ''"}), {10})
+
+    # 22. several assignments / unusual forms
+    adv("x22_multiple_assignments", with_answers_replaced(b, ALL, {
+        1: "q1 = 'a'\nq1 = 'c'", 2: "q2 = q2b = 'c'", 3: "q3: str = 'a'", 4: "q4, x = 'c', 1",
+        5: "q5 = 'a'; print(q5)"}), ALL - {1, 2, 3, 4, 5})
+
+    # 23. added cells after the answer cells assign the right letters; answer cells wrong
+    nb = b.notebook(b.answers(set()))
+    nb["cells"].extend(code_cell(f"q{n} = '{key[n - 1]}'") for n in range(1, 11))
+    adv("x23_added_cells_ignored", nb, set())
+
+    # 24. not JSON at all
+    adv("x24_corrupt_json", None, set())
+    b.submit_raw("x24_corrupt_json", b'{"cells": [ this is not json', set())
+
+    # 25. binary garbage
+    adv("x25_binary_garbage", None, set())
+    b.submit_raw("x25_binary_garbage", bytes(range(256)) * 64, set())
+
+    # 26. deeply nested JSON (a parser bomb)
+    adv("x26_nested_json", None, set())
+    b.submit_raw("x26_nested_json", b"[" * 200_000 + b"]" * 200_000, set())
+
+    # 27. an answer cell of 5 MB, a syntax error and an IPython magic
+    adv("x27_huge_and_broken_cells", with_answers_replaced(b, ALL, {
+        1: "q1 = 'c'  # " + "x" * 5_000_000, 2: "q2 = 'c", 3: "%%bash\ncat ../../../source/*/*.ipynb"}),
+        ALL - {1, 2, 3})
+
+    # 28. metadata stripped (e.g. edited on Colab): answers found by their assignment
+    nb = b.notebook(b.answers({2, 3, 5}))
+    for cell in nb["cells"]:
+        cell["metadata"] = {}
+    adv("x28_metadata_stripped", nb, {2, 3, 5})
+
+    # 29. the answer cell duplicated with different letters: one letter counts, never more
+    nb = b.notebook(b.answers(ALL - {1}))
+    idx = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1_answer")
+    nb["cells"].insert(idx, copy.deepcopy(nb["cells"][idx]))
+    nb["cells"][idx]["source"] = f"q1 = '{key[0]}'"  # earlier copy right, later copy wrong: last one counts
+    adv("x29_duplicated_answer_cell", nb, ALL - {1})
+
+    # 30. the test cells moved above the answer cells and the notebook reordered
+    nb = b.notebook(b.answers({1, 2, 3}))
+    nb["cells"].reverse()
+    adv("x30_reordered_cells", nb, {1, 2, 3})
+
+    # 31. tries to overwrite the key and the other submissions (never executed)
+    vandal = ("import glob\nfor p in glob.glob('../../../**/*.ipynb', recursive=True):\n"
+              "    open(p, 'w').write('{}')\nopen('../../../gradebook.db', 'w').write('')\nq1 = 'c'")
+    adv("x31_vandalise_files", with_answers_replaced(b, ALL, {1: vandal}), ALL - {1})
+
+    # 32. a notebook in nbformat 3 claiming an unknown future format
+    nb = b.notebook(b.answers(ALL))
+    nb["nbformat"] = 99
+    adv("x32_unknown_nbformat", nb, set())
+
+    # 33. a renamed notebook next to nothing else: reported as a failure, others graded
+    adversarial.append("x33_renamed_notebook")
+    folder = b.folder("x33_renamed_notebook")
+    (folder / "my quiz.ipynb").write_text(json.dumps(b.notebook(b.answers(ALL))), encoding="utf-8")
+    return len(adversarial)
+
+
+# --------------------------------------------------------------------------- fixture
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    bin_dir = str(Path(sys.executable).parent)
+    old_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = bin_dir + os.pathsep + old_path
+    root = _copy_course(tmp_path_factory.mktemp("quiz") / "course")
+    manage = _load("quiz_manage_under_test", root / "manage.py")
+    grading = manage.grading_module(root)
+    import nbformat
+
+    questions = grading.read_question_bank(
+        nbformat.read(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4))
+    key = "".join(q.key for q in questions)
+
+    # the instructor commands on a fresh course directory: release, then grade with nothing submitted
+    assert manage.main(["release", "--course-dir", str(root)]) == 0
+    assert manage.main(["grade", "--course-dir", str(root)]) == 0
+    empty_csv = (root / "grades.csv").read_text().splitlines()
+    release_dir = root / "release" / ASSIGNMENT
+    release_nb = json.loads((release_dir / f"{NOTEBOOK}.ipynb").read_text())
+    builder = Builder(root, release_nb, key)
+    n_adversarial = make_submissions(builder)
+    submitted_hashes = {p: hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in (root / "submitted").rglob("*") if p.is_file()}
+    source_hash = hashlib.sha256((root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()).hexdigest()
+
+    start = time.perf_counter()
+    report = manage.grade(root, log=lambda *a: None)
+    elapsed = time.perf_counter() - start
+    yield {
+        "root": root, "manage": manage, "grading": grading, "questions": questions, "key": key,
+        "release_dir": release_dir, "builder": builder, "report": report, "elapsed": elapsed,
+        "n_adversarial": n_adversarial, "submitted_hashes": submitted_hashes, "source_hash": source_hash,
+        "empty_csv": empty_csv,
+    }
+    os.environ["PATH"] = old_path
+
+
+def question_scores(root: Path, student: str) -> dict[int, float]:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {n: gb.find_grade(f"q{n}_test", NOTEBOOK, ASSIGNMENT, student).score for n in range(1, 11)}
+
+
+def feedback_text(root: Path, student: str) -> str:
+    raw = (root / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+    body = raw[raw.index("<body"):]
+    body = re.sub(r"<(style|script)\b.*?</\1>", "", body, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return re.sub(r"\s+", " ", text)
+
+
+# --------------------------------------------------------------------------- tests
+
+def test_key_is_the_seeds(course):
+    assert course["key"] == SEED_KEY
+    assert len(course["questions"]) == 10
+    assert all(q.explanation and q.lesson for q in course["questions"])
+
+
+def test_ordinary_scores(course):
+    report = course["report"]
+    assert report.max_score == 10
+    assert report.scores["alice"] == 10
+    assert report.scores["bob"] == 0
+    assert report.scores["carol"] == 4
+    assert {n for n, s in question_scores(course["root"], "carol").items() if s == 1} == {1, 4, 7, 10}
+
+
+def test_at_least_twenty_adversarial_cases(course):
+    assert course["n_adversarial"] >= 20
+
+
+def test_every_submission_scores_exactly_its_answers(course):
+    report, root = course["report"], course["root"]
+    for student, expected in course["builder"].expected.items():
+        assert student not in report.failures, (student, report.failures.get(student))
+        scores = question_scores(root, student)
+        got = {n for n, score in scores.items() if score == 1}
+        assert got == expected, student
+        assert set(scores.values()) <= {0.0, 1.0}, student
+        assert report.scores[student] == len(expected), student
+
+
+def test_renamed_notebook_is_reported_and_does_not_stop_the_others(course):
+    failures = course["report"].failures
+    assert set(failures) == {"x33_renamed_notebook"}
+    assert "has no autoencoder_quiz.ipynb" in failures["x33_renamed_notebook"]
+
+
+def test_student_code_is_never_run_and_files_are_untouched(course):
+    root = course["root"]
+    for path, digest in course["submitted_hashes"].items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, path
+    source = root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == course["source_hash"]
+    # the endless loop, os._exit and the 10 MB print never ran: their submissions were as fast as the others
+    seconds = course["report"].seconds
+    assert seconds["x09_endless_loop"] < 10
+    graded = json.loads((root / "autograded" / "x02_patch_in_answer_cells" / ASSIGNMENT
+                         / f"{NOTEBOOK}.ipynb").read_text())
+    answer_sources = [c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                      for c in graded["cells"]
+                      if c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_answer")]
+    assert len(answer_sources) == 10
+    # what was executed for these answer cells: `qN = None  # <fixed reason>`, nothing of the student's code
+    assert all(re.fullmatch(r"q\d+ = None  # [^\n]+", s) for s in answer_sources), answer_sources
+    assert "import" not in json.dumps(answer_sources) and "builtins" not in json.dumps(answer_sources)
+
+
+def test_autograde_time_per_submission(course):
+    seconds = course["report"].seconds
+    mean = sum(seconds.values()) / len(seconds)
+    print(f"\nautograde: {len(seconds)} submissions, {mean:.2f} s each on average, "
+          f"whole grade run (autograde + feedback + CSV) {course['elapsed']:.1f} s")
+    # a Jupyter kernel per cell would take many seconds per submission
+    assert mean < 5
+
+
+def test_grades_csv_has_nbgraders_columns_and_every_student_once(course):
+    root, report = course["root"], course["report"]
+    with open(root / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0].keys()) == CSV_COLUMNS
+    ids = [row["student_id"] for row in rows]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(report.scores)
+    for row in rows:
+        assert float(row["score"]) == report.scores[row["student_id"]]
+        assert float(row["max_score"]) == 10
+
+
+def test_regrading_is_idempotent(course):
+    root, manage, first = course["root"], course["manage"], course["report"]
+    again = ["carol", "x13_deleted_test_cells", "x24_corrupt_json"]
+    report = manage.grade(root, students=again, log=lambda *a: None)
+    assert not report.failures
+    for student in again:
+        assert report.scores[student] == first.scores[student]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        assert sorted(s.id for s in gb.students) == sorted(first.scores)
+        assert len(gb.find_assignment(ASSIGNMENT).submissions) == len(first.scores)
+    with open(root / "grades.csv", newline="") as handle:
+        ids = [row["student_id"] for row in csv.DictReader(handle)]
+    assert sorted(ids) == sorted(first.scores)
+
+
+def test_release_has_no_answer_key(course):
+    root, manage, grading = course["root"], course["manage"], course["grading"]
+    assert manage.scan_for_key(course["release_dir"], root, own_answers_allowed=False) == []
+    nb = json.loads((course["release_dir"] / f"{NOTEBOOK}.ipynb").read_text())
+    text = json.dumps(nb)
+    for question in course["questions"]:
+        assert question.explanation[:50] not in text
+    for cell in nb["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        grade_id = cell["metadata"]["nbgrader"]["grade_id"]
+        assert "HIDDEN" not in source and "SOLUTION" not in source
+        if grade_id.endswith("_answer"):
+            var = grade_id[: -len("_answer")]
+            assert grading.parse_answer(source, var) == (None, grading.REASON_NONE)
+            assert source.strip().endswith(f"{var} = None")
+        if grade_id.endswith("_test"):
+            assert "==" not in source
+    assert sorted(p.name for p in course["release_dir"].iterdir()) == [f"{NOTEBOOK}.ipynb"]
+
+
+def test_feedback_has_no_answer_key(course):
+    root, manage = course["root"], course["manage"]
+    assert manage.scan_for_key(root / "feedback", root, own_answers_allowed=True) == []
+    right, wrong = feedback_text(root, "alice"), feedback_text(root, "bob")
+    assert "q1: correct" in right and "q1: not correct" in wrong
+    for question in course["questions"]:
+        assert question.explanation[:60] in wrong
+        assert question.lesson in wrong
+    assert "Traceback" not in wrong and "AssertionError" not in wrong and "assert " not in wrong
+
+    def normalise(text: str) -> str:
+        text = re.sub(r"\s*=\s*", "=", text)  # syntax highlighting leaves spaces around '='
+        text = re.sub(r"q(\d+)='[a-d]'", r"q\1=ANSWER", text)
+        text = re.sub(r"(q\d+): (?:not correct|correct)", r"\1: MARK", text)
+        return re.sub(r"Score: [0-9.]+", "Score: S", text)
+
+    # The feedback of an all-right and an all-wrong student differ only in the
+    # students' own answers and the right/wrong marks: the key cannot be read from it.
+    assert normalise(right) == normalise(wrong)
+
+
+def test_reveal_answers_switch(course, tmp_path):
+    root, manage = course["root"], course["manage"]
+    api = manage.make_api(root, reveal_answers=True)
+    result = api.generate_feedback(ASSIGNMENT, "bob", force=True)
+    assert result["success"], result.get("error")
+    revealed = feedback_text(root, "bob")
+    for n, letter in enumerate(course["key"], start=1):
+        assert f"q{n}: not correct" in revealed
+    assert revealed.count("Correct answer: (") == 10
+    assert "Correct answer: (c)" in revealed
+    # back to the default: no key
+    result = manage.make_api(root).generate_feedback(ASSIGNMENT, "bob", force=True)
+    assert result["success"]
+    assert "Correct answer" not in feedback_text(root, "bob")
+
+
+def test_source_notebook_validates_and_is_well_formed(course):
+    root, manage = course["root"], course["manage"]
+    assert manage.check(root) == []
+
+
+def test_release_fails_every_test_with_validate_invert(course):
+    root, manage = course["root"], course["manage"]
+    config = manage.load_config(root)
+    config.Validator.invert = True
+    results = Validator(config=config).validate(str(course["release_dir"] / f"{NOTEBOOK}.ipynb"))
+    assert "passed" not in results and "changed" not in results and "type_changed" not in results
+    assert results == {}
+
+
+def test_grade_without_submissions_writes_an_empty_csv(course):
+    assert course["empty_csv"] == [",".join(CSV_COLUMNS)]
