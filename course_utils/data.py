@@ -36,6 +36,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -351,7 +352,7 @@ def _read_mnist_npz(path: Path) -> tuple[np.ndarray, ...]:
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = tuple(np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test"))
-    except (OSError, KeyError, ValueError, EOFError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(
             f"{path} is not a valid MNIST .npz (expected arrays x_train, y_train, x_test, y_test): {exc}"
         ) from exc
@@ -576,7 +577,7 @@ def load_medmnist_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise ValueError(
             f"{path} is not a MedMNIST .npz: missing {exc}; expected train/val/test _images and _labels"
         ) from exc
-    except (OSError, EOFError, struct.error) as exc:
+    except (OSError, EOFError, struct.error, zipfile.BadZipFile) as exc:
         raise ValueError(f"{path} is not a readable .npz file (corrupt or truncated?): {exc}") from exc
     except ValueError as exc:
         if str(path) in str(exc):
