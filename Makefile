@@ -1,0 +1,77 @@
+# The autoencoder course — two commands: `make lab` (set up + open the course) and `make test`.
+# Everything else is optional. Needs only Python >= 3.11, git and make.
+
+SHELL   := /bin/bash
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(abspath $(VENV))/bin
+PY      := $(BIN)/python
+STAMP   := $(VENV)/.installed
+# nbgrader calls `alembic` and nbval/nbclient start kernels from PATH: use the venv's first.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND ?= Agg
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+# `make test` runs the notebooks in fast mode unless told otherwise (COURSE_FAST=0 make test).
+TEST_FAST ?= $(if $(COURSE_FAST),$(COURSE_FAST),1)
+LAB_PORT  ?= 8888
+LAB_ARGS  ?=
+
+.PHONY: help install lab test test-package test-notebooks run-all run-all-fast clean lock \
+        quiz-release grade memcheck
+
+help:  ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+$(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python >= 3.11 is needed, found {sys.version.split()[0]}: run e.g. make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) requirements/lock.txt pyproject.toml binder/postBuild
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	bash binder/postBuild
+	touch $@
+
+install: $(STAMP)  ## create .venv and install the pinned course stack + course_utils (editable)
+
+lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+		--ServerApp.port=$(LAB_PORT) $(LAB_ARGS)
+
+test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
+	COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
+		--cov=course_utils --cov-report=term -p no:cacheprovider
+
+test-package: $(STAMP)  ## only the pytest suite (no notebooks)
+	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -p no:cacheprovider
+
+test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
+	COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider
+
+run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory)
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json
+
+run-all-fast: $(STAMP)  ## the same in fast mode
+	COURSE_FAST=1 $(PY) tools/run_notebooks.py --json build/run-all-fast.json
+
+quiz-release: $(STAMP)  ## instructor: build the student version of the quiz into quizzes/release/
+	$(PY) quizzes/manage.py release
+
+grade: $(STAMP)  ## instructor: autograde quizzes/submitted/, feedback into quizzes/feedback/, quizzes/grades.csv
+	$(PY) quizzes/manage.py grade
+
+memcheck: $(STAMP)  ## peak memory of train() on 60k MNIST-sized arrays (goal: < 1 GB)
+	$(PY) tools/memcheck_train.py --limit-gb 1.0
+
+lock: $(PY)  ## regenerate requirements/lock.txt from requirements/base.in in a throw-away venv
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/pip install --quiet -r requirements/base.in
+	{ sed -n '1,2p' requirements/lock.txt; build/lockenv/bin/pip freeze --exclude-editable | grep -v '^course.utils'; } > build/lock.txt
+	mv build/lock.txt requirements/lock.txt
+	{ sed -n '1,2p' binder/requirements.txt; sed 1,2d requirements/lock.txt; } > build/binder.txt && mv build/binder.txt binder/requirements.txt
+	rm -rf build/lockenv
+
+clean:  ## remove the venv, build outputs and grading artefacts (keeps your notebooks)
+	rm -rf $(VENV) build .pytest_cache .coverage course_utils.egg-info
+	rm -rf quizzes/release quizzes/submitted quizzes/autograded quizzes/feedback quizzes/grades.csv quizzes/gradebook.db
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
