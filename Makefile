@@ -16,6 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 TEST_FAST ?= $(if $(COURSE_FAST),$(COURSE_FAST),1)
 LAB_PORT  ?= 8888
 LAB_ARGS  ?=
+# Jupyter refuses to run as root (containers, CI) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install lab test test-package test-notebooks run-all run-all-fast clean lock \
         quiz-release grade memcheck
@@ -36,7 +38,7 @@ install: $(STAMP)  ## create .venv and install the pinned course stack + course_
 
 lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
-		--ServerApp.port=$(LAB_PORT) $(LAB_ARGS)
+		--ServerApp.port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
 	COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \

@@ -16,6 +16,7 @@ baselines PCA, classical denoising filters, IsolationForest / One-Class SVM
 plotting  figures used by the lessons (each returns a Figure)
 widgets   ipywidgets explorers whose update logic is testable without a browser
 quiz      a self-check of quiz answers for students without nbgrader
+dicom_io  read a DICOM image as floats and write a denoised copy back (lesson 04)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _SUBMODULES = (
     "plotting",
     "widgets",
     "quiz",
+    "dicom_io",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

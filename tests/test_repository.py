@@ -1,0 +1,194 @@
+"""Repository rules: clean notebooks, lesson structure, one pinned stack, badges, CI entry point."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ALL_NOTEBOOKS = LESSONS + sorted((ROOT / "quizzes" / "source").rglob("*.ipynb"))
+REPO_SLUG = "autoencoder-course/autoencoder-course"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        assert m, f"{path.name}: not an exact pin: {line!r}"
+        pins[m.group(1).lower().replace("_", "-").replace(".", "-")] = m.group(2)
+    return pins
+
+
+# --------------------------------------------------------------------------- notebooks
+def test_lessons_exist_and_are_numbered_in_order():
+    names = [p.name for p in LESSONS]
+    assert names, "no lesson notebooks found"
+    numbers = [int(n[:2]) for n in names]
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", n) for n in names), names
+    assert numbers == list(range(1, len(numbers) + 1)), f"lesson numbers must be 01, 02, ... without gaps: {names}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {i} has outputs: clear them before committing"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_structure(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = code[0].source
+    # one setup cell: Colab-only light install, then versions + seed
+    assert 'if "google.colab" in sys.modules:' in setup, f"{path.name}: setup cell must guard the install"
+    assert "%pip install" in setup and REPO_SLUG in setup
+    assert not re.search(r"tensorflow|ipykernel|ipython|tornado|--upgrade|-U\b", setup.split("sys.modules:", 1)[1].split("\n")[1]), (
+        f"{path.name}: the Colab install must not (re)install TensorFlow/IPython/ipykernel/tornado"
+    )
+    assert "runtime.setup(" in setup
+    assert sum("runtime.setup(" in c.source for c in code) == 1
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert first_md.source.lstrip().startswith("# "), f"{path.name}: first cell must be the title"
+    index_setup = nb.cells.index(code[0])
+    after = "\n".join(c.source for c in nb.cells[index_setup + 1 : index_setup + 3] if c.cell_type == "markdown").lower()
+    assert "objectives" in after, f"{path.name}: learning objectives must follow the setup cell"
+    tail = "\n".join(c.source for c in nb.cells[-4:] if c.cell_type == "markdown").lower()
+    assert "key points" in tail, f"{path.name}: must end with key points"
+    assert "self-check" in tail, f"{path.name}: must end with self-check questions"
+
+
+def test_no_notebook_defines_a_helper_another_notebook_defines():
+    seen: dict[str, str] = {}
+    for path in LESSONS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for name in re.findall(r"^(?:def|class)\s+([A-Za-z_]\w*)", cell.source, flags=re.M):
+                assert name not in seen or seen[name] == path.name, (
+                    f"{name} is defined in both {seen[name]} and {path.name}: move it to course_utils"
+                )
+                seen[name] = path.name
+
+
+# --------------------------------------------------------------------------- badges and links
+def _links() -> list[tuple[str, str]]:
+    sources = [("README.md", (ROOT / "README.md").read_text())]
+    for path in LESSONS:
+        nb = nbformat.read(path, as_version=4)
+        sources += [(path.name, c.source) for c in nb.cells if c.cell_type == "markdown"]
+    return sources
+
+
+def test_every_colab_and_binder_badge_points_to_an_existing_file():
+    found = 0
+    for where, text in _links():
+        for m in re.finditer(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/main/([^)\s\"]+)", text):
+            assert m.group(1) == REPO_SLUG, f"{where}: Colab link to another repository {m.group(1)}"
+            assert (ROOT / m.group(2)).is_file(), f"{where}: Colab badge points to missing {m.group(2)}"
+            found += 1
+        for m in re.finditer(r"mybinder\.org/v2/gh/([^/]+/[^/]+)/HEAD\?labpath=([^)\s\"]+)", text):
+            assert m.group(1) == REPO_SLUG, f"{where}: Binder link to another repository {m.group(1)}"
+            target = m.group(2).replace("%2F", "/")
+            assert (ROOT / target).is_file(), f"{where}: Binder badge points to missing {target}"
+            found += 1
+    assert found >= 2 * len(LESSONS), "every lesson needs a Colab and a Binder badge in the README"
+
+
+def test_readme_relative_links_exist():
+    text = (ROOT / "README.md").read_text()
+    for target in re.findall(r"\]\(((?!https?://)[^)#]+)\)", text):
+        assert (ROOT / target).exists(), f"README links to missing {target}"
+
+
+# --------------------------------------------------------------------------- environment
+def test_one_pinned_stack_everywhere():
+    lock = _pins(ROOT / "requirements" / "lock.txt")
+    assert _pins(ROOT / "binder" / "requirements.txt") == lock, "binder/requirements.txt must equal requirements/lock.txt (make lock)"
+    env = (ROOT / "environment.yml").read_text()
+    assert "-r requirements/lock.txt" in env and "- -e ." in env
+    assert re.search(r"^\s*- python=3\.(1[1-9])\b", env, flags=re.M), "environment.yml must pin Python >= 3.11"
+    assert "conda-forge" in env
+    for line in env.splitlines():
+        if line.strip():
+            assert "#" in line, f"environment.yml: every line is commented: {line!r}"
+    # required versions of the course stack
+    assert lock["tensorflow-cpu"].startswith("2.21.")
+    assert lock["keras"].startswith("3.")
+    major, minor = map(int, lock["jupyterlab"].split(".")[:2])
+    assert (major, minor) >= (4, 4)
+    assert lock["ipywidgets"].startswith("8.")
+    assert lock["nbgrader"] == "0.9.6"
+    for name in ("nbval", "pytest", "scikit-learn", "scikit-image", "matplotlib", "pydicom", "nilearn", "psutil", "nbclient"):
+        assert name in lock, f"{name} missing from the lock"
+    assert "torch" not in lock and "medmnist" not in lock
+
+
+def test_base_requirements_are_all_locked():
+    lock = _pins(ROOT / "requirements" / "lock.txt")
+    for line in (ROOT / "requirements" / "base.in").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name = re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0].lower().replace("_", "-")
+            assert name in lock, f"{name} from base.in is not pinned in lock.txt"
+
+
+def test_binder_pins_python_and_installs_the_package():
+    runtime_txt = (ROOT / "binder" / "runtime.txt").read_text().strip()
+    m = re.fullmatch(r"python-3\.(\d+)", runtime_txt)
+    assert m and int(m.group(1)) >= 11, "repo2docker defaults to 3.10: pin python-3.11+"
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install" in post and "--no-deps -e ." in post
+    for ext in ("formgrader", "create-assignment", "course-list"):
+        assert f"@jupyter/nbgrader:${{ext}}" in post or f"@jupyter/nbgrader:{ext}" in post
+        assert ext in post
+    # repo2docker reads only binder/ when it exists: no competing top-level files
+    for name in ("requirements.txt", "runtime.txt", "postBuild", "Dockerfile", "apt.txt"):
+        assert not (ROOT / name).exists(), f"top-level {name} would confuse repo2docker's reading"
+
+
+def test_package_dependencies_are_light_for_colab():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = " ".join(meta["dependencies"]).lower()
+    for heavy in ("tensorflow", "keras", "ipython", "ipykernel", "tornado", "torch", "jupyterlab", "nbgrader"):
+        assert heavy not in deps, f"course_utils must not depend on {heavy} (Colab preinstalls it)"
+    assert meta["requires-python"] == ">=3.11"
+    assert meta["dynamic"] == ["version"]
+
+
+def test_version_has_one_source():
+    import course_utils
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["tool"]["setuptools"]["dynamic"]["version"]["attr"] == "course_utils.__version__"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", course_utils.__version__)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make lab" in readme
+    commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.strip().startswith(("#", "export", "if", "fi", "set ", "cd "))]
+    assert commands == ["make test"], commands
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "run-all", "clean", "quiz-release", "grade"):
+        assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.M), f"Makefile lacks {target}"
+
+
+def test_gitignore_keeps_grading_state_and_venv_out():
+    ignored = (ROOT / ".gitignore").read_text()
+    for item in (".venv", "gradebook.db", "build/"):
+        assert item in ignored
