@@ -17,6 +17,8 @@ plotting  figures used by the lessons (each returns a Figure)
 widgets   ipywidgets explorers whose update logic is testable without a browser
 quiz      a self-check of quiz answers for students without nbgrader
 dicom_io  read a DICOM image as floats and write a denoised copy back (lesson 04)
+generative sample-quality measures and latent-space helpers (lesson 05)
+synthetic clearly labelled simulated data for the project starters (lesson 06)
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ _SUBMODULES = (
     "widgets",
     "quiz",
     "dicom_io",
+    "generative",
+    "synthetic",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
