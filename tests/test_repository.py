@@ -192,3 +192,15 @@ def test_gitignore_keeps_grading_state_and_venv_out():
     ignored = (ROOT / ".gitignore").read_text()
     for item in (".venv", "gradebook.db", "build/"):
         assert item in ignored
+
+
+def test_every_course_utils_module_is_registered_and_documented():
+    import importlib
+
+    import course_utils
+
+    files = {p.stem for p in (ROOT / "course_utils").glob("*.py") if not p.stem.startswith("_")}
+    assert files == set(course_utils._SUBMODULES), "course_utils/__init__.py must list every module"
+    for name in sorted(files):
+        mod = importlib.import_module(f"course_utils.{name}")
+        assert mod.__doc__ and len(mod.__doc__.strip()) > 40, f"course_utils.{name} needs a module docstring"
