@@ -3,7 +3,7 @@
 Usage (from the repository root; ``make bench`` / ``make bench-quick`` call exactly this)::
 
     .venv/bin/python benchmarks/run.py             # full benchmark  -> benchmarks/results.{md,json}
-    .venv/bin/python benchmarks/run.py --quick     # minutes: tiny epochs/subsets, fast-mode notebooks only
+    .venv/bin/python benchmarks/run.py --quick     # minutes, tiny epochs/subsets -> build/bench-quick/results.{md,json}
     .venv/bin/python benchmarks/run.py --sections grading,quality --update   # re-run some sections
 
 Sections (each states its goal and whether it is met; see benchmarks/README.md):
@@ -67,6 +67,7 @@ GOALS = {
 SPEED_RATIO_GOAL = 0.25
 GRADING_GOAL_SECONDS = 180.0
 RUNALL_GOALS = {"fast": 180.0, "student": 600.0}
+MNIST_VARIANTS = ("deep", "conv", "sparse", "overcomplete", "overcomplete_noise", "overcomplete_l1")
 
 
 # ======================================================================================
@@ -81,7 +82,7 @@ class Settings:
     speed_n_train: int | None = None          # None: every training image load_mnist gives
     speed_n_val: int | None = None
     seed_epochs: int = 50                     # the seed's recipe
-    fast_recipe: dict[str, Any] = field(default_factory=lambda: {"epochs": 8})
+    fast_recipe: dict[str, Any] = field(default_factory=lambda: {"epochs": 9, "warmup_epochs": 2, "decay_epochs": 4})
     matmul_size: int = 2048
     matmul_repeats: int = 10
     # 2./5. notebooks
@@ -91,28 +92,35 @@ class Settings:
     # 3. quality
     mnist_n_train: int | None = None
     mnist_n_test: int | None = None
-    mnist_variants: tuple[str, ...] = ("seed", "deep", "conv", "sparse", "overcomplete")
-    variant_epochs: int = 20
+    mnist_variants: tuple[str, ...] = MNIST_VARIANTS   # besides the seed model (always trained)
+    variant_recipe: dict[str, Any] = field(default_factory=lambda: {"epochs": 9, "warmup_epochs": 2, "decay_epochs": 4})
     bc_seed_epochs: int = 50
     bc_fixed_epochs: int = 300
     anomaly_splits: int = 5
     anomaly_epochs: int = 300
     denoise_size: int = 28
-    denoise_sigmas: tuple[float, ...] = (0.1, 0.2, 0.3)
-    denoise_epochs: int = 30
-    denoise_filters: tuple[int, ...] = (32, 64)
-    denoise_setups: tuple[str, ...] = ("clean", "same", "n2n", "plain")
+    denoise_conditions: tuple[str, ...] = ("Gaussian σ=0.1", "Gaussian σ=0.2", "Gaussian σ=0.3",
+                                           "Poisson 25 photons", "Salt & pepper 10%")
+    denoise_epochs: int = 16
+    denoise_repeats: int = 4                  # copies of the training images per epoch, each with new noise
+    denoise_filters: tuple[int, ...] = (16, 32)
+    denoise_setups: tuple[str, ...] = ("same", "clean", "n2n")
     filter_grid: str = "default"              # "default" (baselines.DEFAULT_GRIDS) or "small"
     filter_max_images: int = 64
-    classifier_epochs: int = 5
-    vae_epochs: int = 30
-    n_generated: int = 500
+    gen_n_train: int | None = 10_000          # lesson 05 asks for 10k (fewer if the source has fewer)
+    gen_n_test: int | None = 2_000
+    gen_ae_recipe: dict[str, Any] = field(default_factory=lambda: {"epochs": 8, "warmup_epochs": 2, "decay_epochs": 3})
+    vae_latents: tuple[int, ...] = (2, 8)
+    vae_epochs: int = 25
+    classifier_epochs: int = 6
+    n_generated: int = 1000
     # 4. grading
     n_submissions: int = 100
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["denoise_sigmas"] = list(self.denoise_sigmas)
+        out["denoise_conditions"] = list(self.denoise_conditions)
+        out["vae_latents"] = list(self.vae_latents)
         out["denoise_filters"] = list(self.denoise_filters)
         out["notebook_modes"] = list(self.notebook_modes)
         out["mnist_variants"] = list(self.mnist_variants)
@@ -138,17 +146,21 @@ def quick_settings() -> Settings:
         notebook_modes=("fast",),
         mnist_n_train=2000,
         mnist_n_test=500,
-        variant_epochs=2,
+        variant_recipe={"epochs": 2, "warmup_epochs": 1, "decay_epochs": 1},
         bc_seed_epochs=10,
         bc_fixed_epochs=30,
         anomaly_splits=3,
         anomaly_epochs=30,
-        denoise_epochs=3,
+        denoise_epochs=2,
+        denoise_repeats=1,
         filter_grid="small",
-        filter_max_images=16,
-        classifier_epochs=1,
+        filter_max_images=8,
+        gen_n_train=1500,
+        gen_n_test=300,
+        gen_ae_recipe={"epochs": 2, "warmup_epochs": 0.5, "decay_epochs": 1},
         vae_epochs=2,
-        n_generated=100,
+        classifier_epochs=1,
+        n_generated=150,
         n_submissions=5,
     )
 
@@ -252,11 +264,17 @@ def versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
 
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in ("tensorflow", "keras", "numpy", "scikit-learn", "scikit-image", "nbgrader", "nbclient", "course_utils"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            out[dist] = None
+    dists = {"tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",), "numpy": ("numpy",),
+             "scikit-learn": ("scikit-learn",), "scikit-image": ("scikit-image",), "nbgrader": ("nbgrader",),
+             "nbclient": ("nbclient",), "course_utils": ("course_utils",)}
+    for name, candidates in dists.items():
+        out[name] = None
+        for dist in candidates:
+            try:
+                out[name] = version(dist)
+                break
+            except PackageNotFoundError:
+                continue
     return out
 
 
@@ -353,6 +371,8 @@ def bench_speed(s: Settings, sources: dict[str, str]) -> dict[str, Any]:
 
     log(f"speed: seed recipe, {s.seed_epochs} epochs ...")
     seed_hist, seed_times = seed_mnist_as_written(x_tr, x_va, s.seed_epochs)
+    _SEED_RUN["run"] = {"model": seed_hist.model, "n_train": len(x_tr), "n_test": len(x_va),
+                        "epochs": s.seed_epochs, "seconds": seed_times[-1]}
     seed_val = [float(v) for v in seed_hist.history["val_loss"]]
     target = seed_val[-1]
     seed_total = seed_times[-1]
@@ -549,65 +569,97 @@ def _recipe_kwargs(epochs: int) -> dict[str, Any]:
     return {"epochs": epochs, "warmup_epochs": 0.25 * epochs, "decay_epochs": 0.4 * epochs}
 
 
+def _mnist_variant(key: str) -> tuple[str, Any, bool]:
+    """Lesson 02's variants: (name, model, needs 28x28x1 images)."""
+    from course_utils import models
+
+    builders: dict[str, tuple[str, Callable[[], Any], bool]] = {
+        "seed": ("seed model 784-32-784, fast recipe", lambda: models.build_dense_autoencoder(seed=42), False),
+        "deep": ("deep 128-64-32", lambda: models.build_dense_autoencoder(hidden=(128, 64), seed=42), False),
+        "conv": ("convolutional 16-32 -> 32",
+                 lambda: models.build_conv_autoencoder((28, 28, 1), filters=(16, 32), code_dim=32, seed=42), True),
+        "sparse": ("sparse (L1 1e-4)", lambda: models.build_dense_autoencoder(l1=1e-4, seed=42), False),
+        "overcomplete": ("overcomplete 1024", lambda: models.build_dense_autoencoder(code_dim=1024, seed=42), False),
+        "overcomplete_noise": ("overcomplete 1024 + input noise 0.3",
+                               lambda: models.build_dense_autoencoder(code_dim=1024, input_noise=0.3, seed=42), False),
+        "overcomplete_l1": ("overcomplete 1024 + L1 1e-4",
+                            lambda: models.build_dense_autoencoder(code_dim=1024, l1=1e-4, seed=42), False),
+    }
+    if key not in builders:
+        raise ValueError(f"unknown MNIST variant {key!r}: expected one of {sorted(builders)}")
+    name, build, conv = builders[key]
+    return name, build(), conv
+
+
+# The speed section's seed-recipe model, reused as the first row of the MNIST table when the data match.
+_SEED_RUN: dict[str, Any] = {}
+
+
 def quality_mnist(s: Settings, sources: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
-    """Test MSE/BCE of each MNIST autoencoder variant of lesson 02 against PCA-32."""
+    """Test MSE/BCE of lesson 02's MNIST autoencoders (fast recipe) against PCA-32."""
+    import numpy as np
+
     from course_utils import baselines, data, metrics, models, training
 
     flat = data.load_mnist(n_train=s.mnist_n_train, n_test=s.mnist_n_test, verbose=False)
     sources.setdefault("mnist", flat.source)
     x_tr, x_te = flat.x_train, flat.x_test
-    img_tr, img_te = x_tr.reshape(-1, 28, 28, 1), x_te.reshape(-1, 28, 28, 1)
-    all_variants: dict[str, tuple[str, Callable[[], Any], bool]] = {
-        "seed": ("seed model 784-32-784", lambda: models.build_dense_autoencoder(seed=0), False),
-        "deep": ("deep 784-128-64-32", lambda: models.build_dense_autoencoder(hidden=(128, 64), seed=0), False),
-        "conv": ("convolutional (32, 64 filters, 32-d code)",
-                 lambda: models.build_conv_autoencoder(filters=(32, 64), code_dim=32, seed=0), True),
-        "sparse": ("sparse (784-32, L1 1e-5 on the code)", lambda: models.build_dense_autoencoder(l1=1e-5, seed=0), False),
-        "overcomplete": ("overcomplete (784-1024, L1 1e-5 on the code)",
-                         lambda: models.build_dense_autoencoder(code_dim=1024, l1=1e-5, seed=0), False),
-    }
-    variants = [(key, *all_variants[key]) for key in s.mnist_variants]
     rows = []
-    recipe = _recipe_kwargs(s.variant_epochs)
-    for key, name, build, conv in variants:
-        log(f"quality/mnist: {name} ...")
-        model = build()
-        xin, xval = (img_tr, img_te) if conv else (x_tr, x_te)
-        start = time.perf_counter()
-        training.train_fast(model, xin, validation_data=xval, seed=0, verbose=0, **recipe)
-        secs = time.perf_counter() - start
-        rec = _predict(model, xval).reshape(len(x_te), -1)
-        codes = _predict(model.encoder, xval)
-        rows.append({"variant": key, "model": name, "params": models.count_params(model),
+
+    def score(key: str, name: str, model: Any, rec: Any, code_size: int, seconds: float | None,
+              codes: Any | None = None) -> None:
+        rows.append({"variant": key, "model": name, "code_size": code_size,
+                     "params": models.count_params(model) if model is not None else None,
                      "mse": metrics.mean_reconstruction_error(x_te, rec, "mse"),
                      "bce": metrics.mean_reconstruction_error(x_te, rec, "bce"),
-                     "mean_code": float(abs(codes).mean()), "train_seconds": secs})
-    pca_rec, _ = baselines.pca_reconstruct(x_tr, x_te, 32, clip=True)
-    rows.append({"variant": "pca", "model": "PCA-32 (clipped to [0, 1])", "params": 2 * 784 * 32 + 784,
-                 "mse": metrics.mean_reconstruction_error(x_te, pca_rec, "mse"),
-                 "bce": metrics.mean_reconstruction_error(x_te, pca_rec, "bce"), "mean_code": None,
-                 "train_seconds": None})
-    pca = rows[-1]
-    best = min(rows[:-1], key=lambda r: r["mse"])
+                     "mean_code": None if codes is None else float(np.mean(codes)), "train_seconds": seconds})
+
+    seed_run = _SEED_RUN.get("run")
+    if seed_run is not None and seed_run["n_train"] == len(x_tr) and seed_run["n_test"] == len(x_te):
+        model = seed_run["model"]
+        score("seed_recipe", f"seed model, seed recipe as written ({seed_run['epochs']} epochs, section 1)", model,
+              _predict(model, x_te), 32, seed_run["seconds"])
+    start = time.perf_counter()
+    pca = baselines.PCAReconstructor(32, clip=True).fit(x_tr)
+    pca_s = time.perf_counter() - start
+    score("pca", "PCA-32 (clipped to [0, 1])", None, pca.reconstruct(x_te), 32, pca_s)
+    rows[-1]["params"] = int(pca.pca.components_.size + pca.pca.mean_.size)
+    for key in ("seed", *s.mnist_variants):
+        name, model, conv = _mnist_variant(key)
+        log(f"quality/mnist: {name} ...")
+        xin, xval = (x_tr.reshape(-1, 28, 28, 1), x_te.reshape(-1, 28, 28, 1)) if conv else (x_tr, x_te)
+        hist = training.train_fast(model, xin, validation_data=xval, seed=42, verbose=0,
+                                   recipe=training.fast_recipe(len(xin), **s.variant_recipe))
+        codes = _predict(model.encoder, xval)
+        score(key, name, model, _predict(model, xval).reshape(len(x_te), -1), int(np.prod(codes.shape[1:])),
+              float(hist.history["time"][-1]), codes)
     by_key = {r["variant"]: r for r in rows}
+    pca_mse = by_key["pca"]["mse"]
+    for r in rows:
+        r["vs_pca"] = r["mse"] / pca_mse
+    under = [r for r in rows if r["code_size"] == 32 and r["variant"] != "pca"]
+    best = min(under, key=lambda r: r["mse"])
+    recipe = training.fast_recipe(len(x_tr), **s.variant_recipe)
     t = table(
         f"MNIST test reconstruction error ({len(x_tr)} train / {len(x_te)} test images)",
-        [column("model", "Model"), column("params", "Parameters"), column("mse", "Test MSE", ".5f"),
-         column("bce", "Test BCE", ".4f"), column("mean_code", "Mean |code|", ".3f"),
-         column("train_seconds", "Train s", ".1f")],
+        [column("model", "Model"), column("code_size", "Code size"), column("params", "Parameters"),
+         column("mse", "Test MSE", ".5f"), column("vs_pca", "MSE / PCA-32", ".2f"), column("bce", "Test BCE", ".4f"),
+         column("mean_code", "Mean code activation", ".3f"), column("train_seconds", "Train s", ".1f")],
         rows,
-        note=f"Every autoencoder: BCE loss, fast recipe ({s.variant_epochs} epochs, training.train_fast). "
-             f"Data: {flat.source}.",
+        note=f"Recipe of lesson 02: every variant trained with the fast recipe ({recipe.describe()}), seed 42, "
+             f"BCE loss. Data: {flat.source}.",
     )
-    checks = [
-        check("the best MNIST autoencoder variant beats PCA-32 on test MSE",
-              f"{best['model']}: {best['mse']:.5f} vs PCA-32 {pca['mse']:.5f}", best["mse"] < pca["mse"]),
-    ]
-    if "sparse" in by_key and "seed" in by_key:
-        sparse, seed_row = by_key["sparse"], by_key["seed"]
-        checks.append(check("the L1 penalty lowers the mean code activation (sparse vs seed model)",
-                            f"{sparse['mean_code']:.3f} vs {seed_row['mean_code']:.3f}",
-                            sparse["mean_code"] < seed_row["mean_code"]))
+    checks = [check("lesson 02: the best model with a 32-number code has test MSE <= 0.5 x PCA-32's",
+                    f"{best['model']}: {best['mse']:.5f} = {best['vs_pca']:.2f} x PCA-32 ({pca_mse:.5f})",
+                    best["vs_pca"] <= 0.5)]
+    if "seed_recipe" in by_key:
+        sr = by_key["seed_recipe"]
+        checks.append(check("the seed's model and recipe beat PCA-32 on test MSE",
+                            f"{sr['mse']:.5f} = {sr['vs_pca']:.2f} x PCA-32", sr["mse"] < pca_mse))
+    if "sparse" in by_key:
+        sp, plain = by_key["sparse"], by_key["seed"]
+        checks.append(check("the L1 penalty lowers the mean code activation (sparse vs the plain seed model)",
+                            f"{sp['mean_code']:.3f} vs {plain['mean_code']:.3f}", sp["mean_code"] < plain["mean_code"]))
     return t, checks, {"mnist_rows": rows}
 
 
@@ -718,27 +770,59 @@ SMALL_GRIDS = {
     "tv": {"weight": [0.05, 0.1, 0.2]},
     "nlm": {"h_factor": [0.6, 1.0]},
 }
+# Lesson 04: the evaluation conditions, and the training mixture (kind, lowest, highest level, probability).
+DENOISE_CONDITIONS = {
+    "Gaussian σ=0.1": ("gaussian", 0.1),
+    "Gaussian σ=0.2": ("gaussian", 0.2),
+    "Gaussian σ=0.3": ("gaussian", 0.3),
+    "Poisson 25 photons": ("poisson", 0.2),
+    "Salt & pepper 10%": ("salt_and_pepper", 0.1),
+}
+NOISE_MIXTURE = [("gaussian", 0.05, 0.35, 0.6), ("poisson", 0.1, 0.3, 0.2), ("salt_and_pepper", 0.02, 0.2, 0.2)]
+DENOISE_SETUPS = {
+    "same": "AE step 5 (noisy -> same noisy image)",
+    "clean": "AE noisy -> clean",
+    "n2n": "AE Noise2Noise",
+}
 
 
-def _noise_transform(setup: str, sigma: float) -> Callable[..., Any]:
-    """Per-batch training pairs with fresh Gaussian noise: noisy->clean, noisy->same noisy (seed step 5),
-    or noisy->independent noisy copy (Noise2Noise)."""
+def denoise_pairs(setup: str) -> Callable[..., Any]:
+    """Lesson 04's training pairs from clean batches: random horizontal flips, then noise drawn from
+    the mixture (a fresh kind and level per image): noisy -> same noisy (the seed's step 5),
+    noisy -> clean, or noisy -> independent noisy copy (Noise2Noise)."""
     import numpy as np
 
+    from course_utils import data
+
+    if setup not in DENOISE_SETUPS:
+        raise ValueError(f"setup must be one of {sorted(DENOISE_SETUPS)}, got {setup!r}")
+
+    def draw(rng: Any) -> tuple[str, float]:
+        i = rng.choice(len(NOISE_MIXTURE), p=[p for *_, p in NOISE_MIXTURE])
+        kind, lo, hi, _ = NOISE_MIXTURE[i]
+        return kind, float(rng.uniform(lo, hi))
+
+    def corrupt(clean: Any, rng: Any, settings: list[tuple[str, float]]) -> Any:
+        return np.stack([data.add_noise(img, kind, level, seed=int(rng.integers(2**31)))
+                         for img, (kind, level) in zip(clean, settings)])
+
     def transform(xb: Any, yb: Any, rng: Any) -> tuple[Any, Any]:
-        noisy = np.clip(xb + rng.normal(0.0, sigma, xb.shape), 0.0, 1.0).astype("float32")
-        if setup == "clean":
-            return noisy, yb
+        clean = xb.copy()
+        mirrored = rng.random(len(clean)) < 0.5
+        clean[mirrored] = clean[mirrored][:, :, ::-1]
+        settings = [draw(rng) for _ in clean]
+        noisy = corrupt(clean, rng, settings)
         if setup == "same":
             return noisy, noisy
-        other = np.clip(yb + rng.normal(0.0, sigma, yb.shape), 0.0, 1.0).astype("float32")
-        return noisy, other
+        if setup == "clean":
+            return noisy, clean
+        return noisy, corrupt(clean, rng, settings)
 
     return transform
 
 
 def quality_denoising(s: Settings, sources: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
-    """PSNR/SSIM of every classical filter (tuned on validation images) and autoencoder set-up per noise level."""
+    """PSNR/SSIM of every classical filter (tuned on validation images) and autoencoder set-up (lesson 04)."""
     import numpy as np
 
     from course_utils import baselines, data, metrics, models, training
@@ -746,114 +830,128 @@ def quality_denoising(s: Settings, sources: dict[str, str]) -> tuple[dict[str, A
     d = data.load_medical_images(size=s.denoise_size, verbose=False)
     sources["medical_images"] = d.source
     shape = d.x_train.shape[1:]
-    all_setups: dict[str, tuple[str, str, Callable[[], Any]]] = {
-        "clean": ("AE noisy -> clean (conv denoiser, skips + residual)", "clean",
-                  lambda: models.build_conv_denoiser(shape, filters=s.denoise_filters, seed=0)),
-        "same": ("AE noisy -> same noisy image (seed's step 5)", "same",
-                 lambda: models.build_conv_denoiser(shape, filters=s.denoise_filters, seed=0)),
-        "n2n": ("AE Noise2Noise (two independent noisy copies)", "n2n",
-                lambda: models.build_conv_denoiser(shape, filters=s.denoise_filters, seed=0)),
-        "plain": ("AE noisy -> clean (plain conv AE, bottleneck)", "clean",
-                  lambda: models.build_conv_autoencoder(shape, filters=s.denoise_filters, loss="mse", seed=0)),
-    }
-    setups = [all_setups[key] for key in s.denoise_setups]
+    conditions = {c: v for c, v in DENOISE_CONDITIONS.items() if c in s.denoise_conditions}
+    x_epoch = np.concatenate([d.x_train] * s.denoise_repeats)
+    autoencoders = {}
+    for key in s.denoise_setups:
+        log(f"quality/denoising: training {DENOISE_SETUPS[key]} ...")
+        model = models.build_conv_denoiser(shape, filters=s.denoise_filters, loss="mae", learning_rate=2e-3, seed=1)
+        start = time.perf_counter()
+        training.train(model, x_epoch, epochs=s.denoise_epochs, batch_size=32, transform=denoise_pairs(key),
+                       seed=1, verbose=0)
+        autoencoders[key] = (model, time.perf_counter() - start)
     rows, checks = [], []
-    per_sigma: dict[str, dict[str, float]] = {}
-    for sigma in s.denoise_sigmas:
-        noisy_val = data.add_noise(d.x_val, "gaussian", sigma, seed=101)
-        noisy_test = data.add_noise(d.x_test, "gaussian", sigma, seed=202)
+    psnr_table: dict[str, dict[str, float]] = {}
+    classical = ("gaussian", "median", "tv", "nlm")
+    for i, (cond, (kind, level)) in enumerate(DENOISE_CONDITIONS.items()):
+        if cond not in conditions:
+            continue
+        noisy_val = data.add_noise(d.x_val, kind, level, seed=100 + i)
+        noisy_test = data.add_noise(d.x_test, kind, level, seed=200 + i)
+        here: dict[str, dict[str, Any]] = {}
 
-        def score(name: str, out: Any, params: str = "") -> None:
-            out = np.clip(out, 0.0, 1.0)
-            rows.append({"sigma": sigma, "method": name, "params": params,
-                         "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
-                         "ssim": float(np.mean(metrics.ssim(d.x_test, out)))})
-            per_sigma.setdefault(f"{sigma:g}", {})[name] = rows[-1]["psnr"]
+        def score(method: str, out: Any, setting: str = "") -> None:
+            out = np.clip(np.asarray(out, dtype="float32"), 0.0, 1.0)
+            row = {"condition": cond, "method": method, "setting": setting,
+                   "mse": float(np.mean((out - d.x_test) ** 2)),
+                   "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
+                   "ssim": float(np.mean(metrics.ssim(d.x_test, out)))}
+            rows.append(row)
+            here[method] = row
+            psnr_table.setdefault(cond, {})[method] = row["psnr"]
 
-        score("noisy input (no filter)", noisy_test)
-        log(f"quality/denoising: sigma {sigma}: tuning classical filters ...")
-        for method in ("gaussian", "median", "tv", "nlm"):
+        score("noisy input", noisy_test)
+        log(f"quality/denoising: {cond}: tuning classical filters ...")
+        for method in classical:
             grid = SMALL_GRIDS[method] if s.filter_grid == "small" else None
             params, _ = baselines.tune_filter(method, noisy_val, d.x_val, grid, max_images=s.filter_max_images)
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-            score(f"{method} filter (tuned on val)", baselines.denoise(noisy_test, method, **params), shown)
-        for name, setup, build in setups:
-            log(f"quality/denoising: sigma {sigma}: {name} ...")
-            model = build()
-            training.train(model, d.x_train, epochs=s.denoise_epochs, batch_size=32, seed=0, verbose=0,
-                           transform=_noise_transform(setup, sigma))
-            score(name, _predict(model, noisy_test), f"{s.denoise_epochs} epochs")
-        here = {r["method"]: r for r in rows if r["sigma"] == sigma}
-        best_c = max((r for m, r in here.items() if "filter (tuned" in m), key=lambda r: r["psnr"])
-        noisy = here["noisy input (no filter)"]
-        if "clean" in s.denoise_setups:
-            ae = here[all_setups["clean"][0]]
-            checks.append(check(f"sigma {sigma:g}: the noisy->clean denoiser beats the best tuned classical filter (PSNR)",
-                                f"{ae['psnr']:.2f} dB vs {best_c['method'].split()[0]} {best_c['psnr']:.2f} dB",
-                                ae["psnr"] > best_c["psnr"]))
-        if "same" in s.denoise_setups:
-            same = here[all_setups["same"][0]]
-            checks.append(check(f"sigma {sigma:g}: the seed's noisy->noisy set-up removes almost no noise "
-                                "(PSNR within 1.5 dB of the noisy input)",
-                                f"{same['psnr']:.2f} dB vs noisy {noisy['psnr']:.2f} dB",
-                                abs(same["psnr"] - noisy["psnr"]) <= 1.5))
-    t = table(f"Denoising {shape[0]}x{shape[1]} medical images, Gaussian noise: test PSNR (dB) and SSIM "
+            score(method, baselines.denoise(noisy_test, method, **params), f"tuned on val: {shown}")
+        for key, (model, secs) in autoencoders.items():
+            score(DENOISE_SETUPS[key], model.predict(noisy_test, batch_size=64, verbose=0),
+                  f"{s.denoise_epochs} epochs x {s.denoise_repeats}, {secs:.0f} s")
+        best_c = max((here[m] for m in classical), key=lambda r: r["psnr"])
+        noisy = here["noisy input"]
+        if "clean" in autoencoders and kind == "gaussian":
+            ae = here[DENOISE_SETUPS["clean"]]
+            margin = ae["psnr"] - best_c["psnr"]
+            checks.append(check(f"{cond}: noisy->clean AE >= 1.5 dB above the best classical filter (PSNR, test)",
+                                f"{ae['psnr']:.2f} dB vs {best_c['method']} {best_c['psnr']:.2f} dB ({margin:+.2f} dB)",
+                                margin >= 1.5))
+        if "same" in autoencoders:
+            same = here[DENOISE_SETUPS["same"]]
+            gain = same["psnr"] - noisy["psnr"]
+            checks.append(check(f"{cond}: the seed's step 5 (noisy -> same noisy) acts as the identity "
+                                "(|PSNR change| < 0.5 dB)", f"{gain:+.2f} dB", abs(gain) < 0.5))
+        if "n2n" in autoencoders and "clean" in autoencoders:
+            gap = here[DENOISE_SETUPS["clean"]]["psnr"] - here[DENOISE_SETUPS["n2n"]]["psnr"]
+            checks.append(check(f"{cond}: Noise2Noise within 1 dB of noisy->clean (PSNR)", f"gap {gap:+.2f} dB",
+                                gap <= 1.0))
+    t = table(f"Denoising {shape[0]}x{shape[1]} medical images: test MSE, PSNR (dB) and SSIM "
               f"({len(d.x_train)} train / {len(d.x_val)} val / {len(d.x_test)} test images)",
-              [column("sigma", "σ", "g"), column("method", "Method"), column("params", "Setting"),
-               column("psnr", "PSNR dB", ".2f"), column("ssim", "SSIM", ".3f")], rows,
-              note=f"Data: {d.source}. Filters tuned for mean PSNR on noisy validation images "
-                   f"(baselines.tune_filter, {'default' if s.filter_grid == 'default' else 'small'} grids); "
-                   "autoencoders trained with fresh noise every batch (batch 32, Adam 1e-3, MSE).")
-    return t, checks, {"denoising_psnr": per_sigma}
+              [column("condition", "Noise"), column("method", "Method"), column("setting", "Setting"),
+               column("mse", "MSE", ".4f"), column("psnr", "PSNR dB", ".2f"), column("ssim", "SSIM", ".3f")], rows,
+              note=f"Recipe of lesson 04. Data: {d.source}. Classical filters tuned for mean PSNR on "
+                   f"{s.filter_max_images} noisy validation images per condition (baselines.tune_filter, "
+                   f"{s.filter_grid} grids). Each autoencoder set-up is one blind model for all conditions: "
+                   f"conv denoiser {tuple(s.denoise_filters)}, MAE, Adam 2e-3, batch 32, flips + fresh noise from "
+                   "the mixture (Gaussian 0.05-0.35, Poisson, salt & pepper) every batch.")
+    return t, checks, {"denoising_psnr": psnr_table}
 
 
 def quality_generative(s: Settings, sources: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
-    """Sample quality of a VAE vs decoding random codes with a plain autoencoder (lesson 05)."""
+    """Sample quality of VAEs vs decoding random codes with the plain autoencoder (lesson 05)."""
     import numpy as np
 
     from course_utils import data, generative, models, training
 
-    d = data.load_mnist(n_train=s.mnist_n_train, n_test=s.mnist_n_test, verbose=False)
+    d = data.load_mnist(n_train=s.gen_n_train, n_test=s.gen_n_test, verbose=False)
     sources.setdefault("mnist", d.source)
-    n = min(s.n_generated, len(d.x_test) // 2)
-    real, reference = d.x_test[:n], d.x_test[n:]
+    n = s.n_generated
+    log("quality/generative: plain AE (the seed's model, fast recipe) ...")
+    ae = models.build_dense_autoencoder(784, 32, seed=42)
+    training.train_fast(ae, d.x_train, validation_data=d.x_test, seed=42, verbose=0, **s.gen_ae_recipe)
+    codes = ae.encode(d.x_train)
+    samples = {"real test digits (reference)": d.x_test[:n]}
+    vaes = {}
+    for latent in s.vae_latents:
+        log(f"quality/generative: {latent}-d VAE ...")
+        vae = models.build_vae(input_shape=(784,), latent_dim=latent, hidden=(512, 256), beta=1.0, seed=42)
+        training.train(vae, d.x_train, validation_data=d.x_test, epochs=s.vae_epochs, batch_size=128, seed=42,
+                       steps_per_execution=16, verbose=0)
+        vaes[latent] = vae
+        samples[f"{latent}-d VAE samples"] = np.asarray(vae.sample(n, seed=7))
+    samples["plain AE: codes like real ones"] = ae.decode(generative.random_codes_like(codes, n, seed=1))
+    rng = np.random.default_rng(0)
+    samples["plain AE: N(0,1) codes"] = ae.decode(rng.normal(size=(n, 32)).astype("float32"))
     log("quality/generative: digit classifier (the judge) ...")
     judge, info = generative.train_digit_classifier(d.x_train, d.y_train, epochs=s.classifier_epochs,
-                                                    validation_data=(d.x_test, d.y_test), seed=0)
-    log("quality/generative: VAE (2-d latent) ...")
-    vae = models.build_vae(784, latent_dim=2, hidden=(256,), seed=0)
-    training.train(vae, d.x_train, epochs=s.vae_epochs, batch_size=128, seed=0, verbose=0)
-    log("quality/generative: plain AE (2-d code) ...")
-    ae = models.build_dense_autoencoder(784, 2, hidden=(256,), seed=0)
-    training.train(ae, d.x_train, epochs=s.vae_epochs, batch_size=128, seed=0, verbose=0)
-    codes = _predict(ae.encoder, d.x_train)
-    rng = np.random.default_rng(0)
-    samples = {
-        "real held-out digits (ceiling)": real,
-        "VAE: decode z ~ N(0, I)": np.asarray(vae.sample(n, seed=0)).reshape(n, -1),
-        "plain AE: decode random codes matching the codes' mean/sd": _predict(
-            ae.decoder, generative.random_codes_like(codes, n, seed=0)),
-        "plain AE: decode z ~ N(0, I)": _predict(ae.decoder, rng.standard_normal((n, 2)).astype("float32")),
-    }
+                                                    validation_data=(d.x_test, d.y_test), seed=42)
     rows = []
     for name, x in samples.items():
-        q = generative.sample_quality(judge, x.reshape(n, -1), reference)
-        rows.append({"samples": name, **{k: q[k] for k in ("mean_max_prob", "confident_fraction", "class_entropy",
-                                                           "nn_distance_mean")}})
-    t = table(f"Generated digits judged by a digit classifier (val accuracy {info.get('val_accuracy', float('nan')):.3f}) "
-              f"and by the distance to the nearest real digit ({n} samples each)",
-              [column("samples", "Samples"), column("mean_max_prob", "Mean top-class prob", ".3f"),
-               column("confident_fraction", "Share >= 0.9", ".2f"),
+        q = generative.sample_quality(judge, np.asarray(x).reshape(len(x), -1), d.x_train)
+        rows.append({"samples": name, **{k: q[k] for k in ("mean_max_prob", "mean_entropy", "confident_fraction",
+                                                           "class_entropy", "nn_distance_mean")}})
+    t = table(f"Generated digits judged by a digit classifier (test accuracy {info.get('val_accuracy', float('nan')):.3f}) "
+              f"and by the distance to the nearest training digit ({n} images each)",
+              [column("samples", "Images"), column("mean_max_prob", "Mean top-class prob", ".3f"),
+               column("mean_entropy", "Mean entropy", ".3f"), column("confident_fraction", "Share >= 0.9", ".2f"),
                column("class_entropy", "Class entropy (max 2.30)", ".2f"),
-               column("nn_distance_mean", "NN distance to real", ".2f")], rows,
-              note=f"VAE 784-256-2 and plain AE 784-256-2, {s.vae_epochs} epochs each (training.train, batch 128).")
-    vae_row, ae_row = rows[1], rows[2]
-    checks = [check("VAE samples are more digit-like than plain-AE random-code samples "
-                    "(higher classifier confidence and closer to real digits)",
-                    f"confidence {vae_row['mean_max_prob']:.3f} vs {ae_row['mean_max_prob']:.3f}; "
-                    f"NN distance {vae_row['nn_distance_mean']:.2f} vs {ae_row['nn_distance_mean']:.2f}",
-                    vae_row["mean_max_prob"] > ae_row["mean_max_prob"]
-                    and vae_row["nn_distance_mean"] < ae_row["nn_distance_mean"])]
+               column("nn_distance_mean", "NN distance", ".2f")], rows,
+              note=f"Recipe of lesson 05: VAEs 784-512-256-z, {s.vae_epochs} epochs, batch 128; plain AE = the "
+                   f"seed's 784-32-784 with the fast recipe ({s.gen_ae_recipe}); classifier 784-256-10, "
+                   f"{s.classifier_epochs} epochs. Data: {d.source}.")
+    checks = []
+    best_latent = max(s.vae_latents)
+    by = {r["samples"]: r for r in rows}
+    v, a = by[f"{best_latent}-d VAE samples"], by["plain AE: codes like real ones"]
+    wins = {"higher classifier confidence": v["mean_max_prob"] > a["mean_max_prob"],
+            "lower prediction entropy": v["mean_entropy"] < a["mean_entropy"],
+            "more confidently classified": v["confident_fraction"] > a["confident_fraction"],
+            "closer to real digits": v["nn_distance_mean"] < a["nn_distance_mean"]}
+    checks.append(check(f"lesson 05: {best_latent}-d VAE samples beat plain-AE random codes on all four sample-quality "
+                        "measures", f"{sum(wins.values())}/4 (" + "; ".join(k for k, w in wins.items() if w) + ")",
+                        all(wins.values())))
     return t, checks, {"generative_rows": rows, "judge": info}
 
 
@@ -1188,7 +1286,9 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="minutes: tiny epochs/subsets, fast-mode notebooks only")
     parser.add_argument("--sections", default=None, help=f"comma-separated subset of {','.join(SECTION_ORDER)}")
-    parser.add_argument("--out-dir", type=Path, default=BENCH_DIR, help="where results.md/json go (default benchmarks/)")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="where results.md/json go (default benchmarks/; with --quick build/bench-quick/, "
+                             "so a smoke run never overwrites the committed full results)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench",
                         help="executed notebooks and run-all JSON (default build/bench/)")
     parser.add_argument("--update", action="store_true",
@@ -1197,6 +1297,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser.add_argument("--submissions", type=int, default=None, help="number of generated quiz submissions")
     parser.add_argument("--note", action="append", default=[], help="a note for the report header (repeatable)")
     args = parser.parse_args(argv)
+    if args.out_dir is None:
+        args.out_dir = ROOT / "build" / "bench-quick" if args.quick else BENCH_DIR
     sections = parse_sections(args.sections)
     s = settings or (quick_settings() if args.quick else full_settings())
     if args.notebooks is not None:
@@ -1206,9 +1308,21 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
             raise ValueError(f"--submissions must be a positive integer, got {args.submissions}")
         s = replace(s, n_submissions=args.submissions)
 
+    saved = {k: os.environ.get(k) for k in ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")}
     os.environ["COURSE_OFFLINE"] = "1"  # a benchmark never downloads
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        return _run(args, s, sections)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
     previous = None
     if args.update:
         js = args.out_dir / "results.json"

@@ -1,0 +1,265 @@
+"""benchmarks/run.py: the quick mode's code on tiny settings -- the report's structure, not its timings.
+
+One module-scoped run produces two reports side by side: the TensorFlow sections (speed, quality)
+run in this process on tiny data and epochs, while the command line (``--quick``) runs the
+subprocess sections (notebook memory, run-all time, grading) on a one-cell notebook and two
+generated quiz submissions in the background.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_run_under_test", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run_under_test"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load()
+
+TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
+
+
+def tiny_settings(notebook: Path):
+    """The quick preset shrunk further: every code path, a few seconds of training."""
+    return replace(
+        bench.quick_settings(),
+        speed_n_train=256, speed_n_val=128, seed_epochs=2, fast_recipe=TINY_RECIPE, matmul_size=128, matmul_repeats=2,
+        notebooks=[str(notebook)],
+        mnist_n_train=256, mnist_n_test=128, mnist_variants=("conv", "sparse"), variant_recipe=TINY_RECIPE,
+        bc_seed_epochs=2, bc_fixed_epochs=2, anomaly_splits=2, anomaly_epochs=2,
+        denoise_conditions=("Gaussian σ=0.2",), denoise_epochs=1, denoise_repeats=1, denoise_filters=(8,),
+        denoise_setups=("same", "clean"), filter_max_images=4,
+        gen_n_train=256, gen_n_test=128, gen_ae_recipe=TINY_RECIPE, vae_latents=(2,), vae_epochs=1,
+        classifier_epochs=1, n_generated=32,
+        n_submissions=2,
+    )
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench")
+    notebook = tmp / "01_tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(sum(range(10)))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebook)
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    background = subprocess.Popen(
+        [sys.executable, str(RUN), "--quick", "--sections", "memory,course,grading", "--submissions", "2",
+         "--notebooks", str(notebook), "--out-dir", str(tmp / "sub"), "--work-dir", str(tmp / "work-sub")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
+        before = {k: os.environ.get(k) for k in keys}
+        rc_tf = bench.main(["--sections", "speed,quality", "--out-dir", str(tmp / "tf"),
+                            "--work-dir", str(tmp / "work-tf")], settings=tiny_settings(notebook))
+        env_after = {k: os.environ.get(k) for k in keys}
+        out, _ = background.communicate(timeout=600)
+    finally:
+        if background.poll() is None:
+            background.kill()
+    loaded = {}
+    for name in ("tf", "sub"):
+        loaded[name] = {"json": json.loads((tmp / name / "results.json").read_text()),
+                        "md": (tmp / name / "results.md").read_text()}
+    return {"rc_tf": rc_tf, "rc_sub": background.returncode, "out_sub": out, "tmp": tmp, "notebook": notebook,
+            "env_changed": before != env_after, **loaded}
+
+
+def sections(reports):
+    return {sec["id"]: sec for name in ("tf", "sub") for sec in reports[name]["json"]["sections"]}
+
+
+def test_both_runs_succeed_and_cover_every_section(reports):
+    assert reports["rc_tf"] == 0
+    assert reports["rc_sub"] == 0, reports["out_sub"]
+    assert sorted(sections(reports)) == sorted(bench.SECTION_ORDER)
+    assert not reports["env_changed"], "main() must restore the environment variables it sets"
+
+
+def test_every_section_states_its_goal_and_whether_it_is_met(reports):
+    for name in ("tf", "sub"):
+        md = reports[name]["md"]
+        for sec in reports[name]["json"]["sections"]:
+            assert sec["error"] is None, sec["error"]
+            assert sec["goal"] == bench.GOALS[sec["id"]] and len(sec["goal"]) > 20
+            assert sec["met"] in (True, False, None)
+            assert sec["status"] == bench.met_text(sec["met"])
+            assert sec["met"] == bench.combine([c["met"] for c in sec["checks"]])
+            assert sec["checks"], f"section {sec['id']} has no goal checks"
+            for c in sec["checks"]:
+                assert set(c) == {"goal", "measured", "met"} and c["goal"] and c["measured"]
+            block = md.split(f"## {sec['title']}", 1)[1].split("\n## ", 1)[0]
+            assert f"**Goal:** {sec['goal']}" in block
+            assert "**Met:** " in block and (sec["status"] in block)
+        headline = reports[name]["json"]["headline"]
+        assert len(headline) == sum(len(sec["checks"]) for sec in reports[name]["json"]["sections"])
+        assert "## Headline" in md and "| Section | Goal | Measured | Met |" in md
+
+
+def test_header_names_machine_versions_date_and_data(reports):
+    h = reports["tf"]["json"]["header"]
+    assert h["mode"] == "quick"
+    assert h["machine"]["cpu"] and h["machine"]["logical_cores"] >= 1 and h["machine"]["ram_gib"] > 0
+    assert len(h["machine"]["load_average_1_5_15"]) == 3
+    assert h["versions"]["python"] and h["versions"]["tensorflow"] and h["versions"]["keras"]
+    assert h["date"].endswith("UTC") and h["first_measured"] <= h["last_measured"]
+    assert {"mnist", "breast_cancer", "medical_images"} <= set(h["data_sources"])
+    md = reports["tf"]["md"]
+    for label in ("**Date:**", "**Machine:**", "**Versions:**", "**Data:**", "QUICK mode"):
+        assert label in md
+    assert h["data_sources"]["mnist"] in md
+
+
+def test_speed_numbers_are_consistent(reports):
+    sec = sections(reports)["speed"]
+    d = sec["data"]
+    assert d["target_val_loss"] == pytest.approx(d["seed_val_loss"][-1])
+    assert len(d["seed_val_loss"]) == 2 and len(d["fast_val_loss"]) == 1
+    assert d["flops_per_epoch"] == bench.dense_ae_flops_per_epoch(d["n_train"], d["n_val"])
+    assert d["matmul_gflops"] > 0 and d["compute_bound_epoch_seconds"] > 0
+    rows = sec["tables"][0]["rows"]
+    if d["ratio"] is not None:
+        assert d["ratio"] == pytest.approx(rows[1]["seconds_to_target"] / rows[0]["seconds_to_target"], rel=1e-3)
+        assert sec["checks"][0]["met"] == (d["ratio"] <= bench.SPEED_RATIO_GOAL)
+    else:
+        assert sec["checks"][0]["met"] is False
+
+
+def test_quality_tables_cover_every_comparison(reports):
+    sec = sections(reports)["quality"]
+    titles = [t["title"] for t in sec["tables"]]
+    assert len(titles) == 5, titles
+    mnist, bc, anomaly, denoise, gen = sec["tables"]
+    assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {"seed_recipe", "pca", "seed", "conv", "sparse"}
+    assert all(r["mse"] > 0 and r["bce"] > 0 for r in mnist["rows"])
+    assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 4
+    methods = [r["method"] for r in anomaly["rows"]]
+    assert len(methods) == 4 and "IsolationForest" in methods and "One-Class SVM" in methods
+    assert all(0 <= r["auc_mean"] <= 1 and r["splits"] == 2 for r in anomaly["rows"])
+    got = {r["method"] for r in denoise["rows"]}
+    assert {"noisy input", "gaussian", "median", "tv", "nlm", bench.DENOISE_SETUPS["same"],
+            bench.DENOISE_SETUPS["clean"]} == got
+    assert all(r["condition"] == "Gaussian σ=0.2" and 0 < r["ssim"] <= 1 for r in denoise["rows"])
+    names = [r["samples"] for r in gen["rows"]]
+    assert names[0].startswith("real") and "2-d VAE samples" in names and "plain AE: codes like real ones" in names
+    # the checks name the lessons' claims
+    goals = " ".join(c["goal"] for c in sec["checks"])
+    for claim in ("PCA-32", "PCA-7", "classical filter", "step 5", "VAE"):
+        assert claim in goals
+
+
+def test_notebook_sections_come_from_run_notebooks(reports):
+    secs = sections(reports)
+    mem = secs["memory"]
+    (row,) = mem["tables"][0]["rows"]
+    assert row["notebook"] == "01_tiny.ipynb" and row["fast_mb"] > 0 and row["fast_ok"] == "ok"
+    by_goal = {c["goal"].split(" mode")[0]: c for c in mem["checks"]}
+    assert by_goal["fast"]["met"] is True and by_goal["student"]["met"] is None  # quick mode skips student mode
+    course = secs["course"]
+    assert [r["mode"] for r in course["tables"][0]["rows"]] == ["fast"]
+    assert course["tables"][0]["rows"][0]["wall_seconds"] > 0
+    assert [c["met"] for c in course["checks"]][1] is None
+    assert (reports["tmp"] / "work-sub" / "executed-fast" / "01_tiny.ipynb").is_file()
+
+
+def test_grading_scores_every_generated_submission(reports):
+    sec = sections(reports)["grading"]
+    assert sec["data"]["n"] == 2 and sec["data"]["scores_correct"] == 2 and sec["data"]["returncode"] == 0
+    throughput, correctness = sec["checks"]
+    assert throughput["met"] is None and "not measured" in throughput["measured"]  # the goal needs 100
+    assert correctness["met"] is True
+
+
+def test_denoising_training_pairs():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    clean = np.tile(np.linspace(0, 1, 16, dtype="float32"), (4, 16, 1))[..., None]  # (4, 16, 16, 1) ramps
+    same_in, same_out = bench.denoise_pairs("same")(clean, clean, rng)
+    assert same_in is same_out and same_in.shape == clean.shape  # the seed's step 5: target = the noisy input
+    noisy, target = bench.denoise_pairs("clean")(clean, clean, rng)
+    flipped = clean[:, :, ::-1]
+    assert all(np.array_equal(t, c) or np.array_equal(t, f) for t, c, f in zip(target, clean, flipped))
+    assert not np.array_equal(noisy, target) and noisy.min() >= 0 and noisy.max() <= 1
+    a, b = bench.denoise_pairs("n2n")(clean, clean, rng)
+    assert a.shape == b.shape == clean.shape and not np.array_equal(a, b)
+    assert clean.min() == 0 and np.array_equal(clean[0, 0], np.linspace(0, 1, 16, dtype="float32")[:, None])
+    with pytest.raises(ValueError, match="setup"):
+        bench.denoise_pairs("identity")
+
+
+def test_mixed_answers_are_mixed_and_scored():
+    key = "ccacacbbcb"
+    cells, score = bench.mixed_answers(key, 0)
+    assert score == 10 and len(cells) == 10
+    assert bench.mixed_answers(key, 1)[1] == 0
+    scores = [bench.mixed_answers(key, i)[1] for i in range(2, 40)]
+    assert 0 < min(scores) < max(scores) < 10
+    kinds = set()
+    for i in range(2, 40):
+        for q, text in bench.mixed_answers(key, i)[0].items():
+            value = text.split(" = ", 1)[1]
+            letter = None if value == "None" else value.strip("'").strip().lower()
+            kinds.add("blank" if letter is None else "right" if letter == key[q - 1]
+                      else "wrong" if letter in "abcd" and len(letter) == 1 else "invalid")
+            if letter == key[q - 1] and value.strip("'") != letter:
+                kinds.add("right, other case or spacing")
+    assert kinds == {"right", "wrong", "invalid", "blank", "right, other case or spacing"}
+    assert bench.mixed_answers(key, 7) == bench.mixed_answers(key, 7)
+
+
+def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, monkeypatch):
+    def boom(settings):
+        raise RuntimeError("grading exploded")
+
+    monkeypatch.setattr(bench, "bench_grading", boom)
+    results, _ = bench.run_sections(bench.quick_settings(), ["grading"], tmp_path)
+    (sec,) = results
+    assert sec["met"] is False and "grading exploded" in sec["error"]
+    report = bench.build_report(bench.quick_settings(), results, {}, bench.machine_info(), 1.0)
+    md, js = bench.write_report(report, tmp_path)
+    assert "grading exploded" in md.read_text() and "**NOT met**" in md.read_text()
+    assert json.loads(js.read_text())["sections"][0]["error"]
+
+
+def test_update_keeps_the_other_sections(reports):
+    old = reports["sub"]["json"]
+    fresh = reports["tf"]["json"]["sections"]
+    merged = bench.build_report(bench.full_settings(), fresh, {"mnist": "x"}, bench.machine_info(), 1.0, previous=old)
+    assert [sec["id"] for sec in merged["sections"]] == list(bench.SECTION_ORDER)
+    assert merged["header"]["data_sources"]["mnist"] == "x"
+
+
+def test_presets_and_arguments():
+    quick, full = bench.quick_settings(), bench.full_settings()
+    assert full.seed_epochs == 50 and full.n_submissions == 100 and full.notebook_modes == ("fast", "student")
+    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {"Gaussian σ=0.1", "Gaussian σ=0.2", "Gaussian σ=0.3"}
+    assert quick.notebook_modes == ("fast",) and quick.n_submissions == 5 and quick.seed_epochs < full.seed_epochs
+    assert bench.parse_sections(None) == list(bench.SECTION_ORDER)
+    assert bench.parse_sections("grading, speed") == ["grading", "speed"]
+    with pytest.raises(ValueError, match="subset of"):
+        bench.parse_sections("speed,nonsense")
+    with pytest.raises(ValueError, match="positive"):
+        bench.main(["--sections", "grading", "--submissions", "0"])
+    assert bench.combine([True, True]) is True and bench.combine([True, None]) is None
+    assert bench.combine([None, False]) is False and bench.combine([]) is None
+    assert bench.dense_ae_flops_per_epoch(1, 0) == 3 * 2 * (784 * 32 * 2)
+    assert bench.dense_ae_flops_per_epoch(0, 1) == 2 * (784 * 32 * 2)
