@@ -43,7 +43,7 @@ def tiny_settings(notebook: Path):
         speed_n_train=256, speed_n_val=128, seed_epochs=2, fast_recipe=TINY_RECIPE, matmul_size=128, matmul_repeats=2,
         notebooks=[str(notebook)],
         mnist_n_train=256, mnist_n_test=128, mnist_variants=("conv", "sparse"), variant_recipe=TINY_RECIPE,
-        bc_seed_epochs=2, bc_fixed_epochs=2, anomaly_splits=2, anomaly_epochs=2,
+        bc_seed_epochs=2, bc_passes=2, anomaly_splits=2,
         denoise_conditions=("Gaussian σ=0.2",), denoise_epochs=1, denoise_repeats=1, denoise_filters=(8,),
         denoise_setups=("same", "clean"), filter_max_images=4,
         gen_n_train=256, gen_n_test=128, gen_ae_recipe=TINY_RECIPE, vae_latents=(2,), vae_epochs=1,
@@ -150,9 +150,10 @@ def test_quality_tables_cover_every_comparison(reports):
     mnist, bc, anomaly, denoise, gen = sec["tables"]
     assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {"seed_recipe", "pca", "seed", "conv", "sparse"}
     assert all(r["mse"] > 0 and r["bce"] > 0 for r in mnist["rows"])
-    assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 4
+    assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 5
+    assert {r["scaling"] for r in bc["rows"]} == {"all rows (seed)", "training rows"}
     methods = [r["method"] for r in anomaly["rows"]]
-    assert len(methods) == 4 and "IsolationForest" in methods and "One-Class SVM" in methods
+    assert methods == ["AE (seed recipe)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
     assert all(0 <= r["auc_mean"] <= 1 and r["splits"] == 2 for r in anomaly["rows"])
     got = {r["method"] for r in denoise["rows"]}
     assert {"noisy input", "gaussian", "median", "tv", "nlm", bench.DENOISE_SETUPS["same"],
