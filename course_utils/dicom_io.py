@@ -333,8 +333,6 @@ def denoised_dicom(
     now = _dt.datetime.now()
     out.InstanceCreationDate = now.strftime("%Y%m%d")
     out.InstanceCreationTime = now.strftime("%H%M%S")
-    if "LossyImageCompression" in out:
-        out.LossyImageCompression = src.LossyImageCompression
 
     meta = FileMetaDataset(copy.deepcopy(src.file_meta)) if getattr(src, "file_meta", None) is not None else FileMetaDataset()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
