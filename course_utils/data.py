@@ -627,7 +627,14 @@ def mri_template_slices(size: int = 28, *, min_brain_fraction: float = 0.15) -> 
 
     if not isinstance(size, int) or size < 8:
         raise ValueError(f"size must be an int >= 8, got {size!r}")
-    vol = np.asarray(load_mni152_template(resolution=1).get_fdata(), dtype=np.float32)
+    img = load_mni152_template(resolution=1)
+    # float32 straight from the image proxy (get_fdata would keep a float64 copy alive), and
+    # drop nilearn's cached template afterwards: ~100 MB less in a student's kernel.
+    vol = np.asanyarray(img.dataobj, dtype=np.float32)
+    del img
+    cache_clear = getattr(load_mni152_template, "cache_clear", None)
+    if cache_clear is not None:
+        cache_clear()
     vol = np.clip(vol / max(float(vol.max()), 1e-8), 0.0, 1.0)
     mask = vol > 0.05
     area = mask.sum(axis=(0, 1))
