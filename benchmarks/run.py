@@ -468,15 +468,20 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
     cmd = [sys.executable, str(ROOT / "tools" / "run_notebooks.py"), *map(str, paths),
            "--out", str(out_dir / f"executed-{mode}"), "--json", str(js), "--timeout", str(s.notebook_timeout)]
     log(f"notebooks: {len(paths)} in {mode} mode ...")
+    js.unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    lines: list[str] = []
+    with subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # one line per notebook, shown as it finishes
+            lines.append(line.rstrip())
+            if line.startswith(("  ", "Executing")):  # the runner's own lines, not kernel chatter on stderr
+                log(f"  {line.strip()}")
     wall = time.perf_counter() - start
-    for line in proc.stdout.splitlines():
-        log(f"  {line.strip()}")
     if not js.is_file():
         return {"mode": mode, "results": [], "wall_seconds": round(wall, 1), "returncode": proc.returncode,
                 "problem": f"run_notebooks.py wrote no results (exit {proc.returncode}): "
-                           + (proc.stderr.strip().splitlines() or ["no output"])[-1]}
+                           + (lines[-1] if lines else "no output")}
     out = json.loads(js.read_text())
     out.update(wall_seconds=round(wall, 1), returncode=proc.returncode, problem=None)
     return out
