@@ -221,9 +221,13 @@ class Lab:
 
     def palette(self, query: str) -> list[str]:
         """Type ``query`` into the command palette; return the labels of the commands it offers."""
-        self.page.keyboard.press("Control+Shift+C")
         box = self.page.locator(".lm-CommandPalette-input")
-        box.wait_for(state="visible")
+        self.page.keyboard.press("Control+Shift+C")
+        try:
+            box.wait_for(state="visible", timeout=5000)
+        except Exception:  # focus was somewhere that keeps the shortcut: open it as View → Activate would
+            self.page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
+            box.wait_for(state="visible")
         box.fill(query)
         self.page.wait_for_timeout(500)
         labels = self.page.eval_on_selector_all(
@@ -305,29 +309,36 @@ class Lab:
                      .map(e => e.innerHTML).join('\\n')"""
         )
 
+    def _position(self, handle: Any) -> tuple[str | None, str]:
+        readout = handle.locator("xpath=ancestor::div[contains(@class,'widget-slider')][1]//div[contains(@class,'widget-readout')]")
+        return handle.get_attribute("aria-valuenow"), readout.first.inner_text() if readout.count() else ""
+
     def nudge(self, handle: Any, key: str = "ArrowRight", timeout_s: float = 120) -> tuple[str, str]:
         """Focus a slider handle, press ``key`` and wait until the widget's view changes; return (before, after).
 
-        If the slider sits at its maximum, ``ArrowLeft`` is used instead.
+        If one step changes nothing visible (a fine float slider), a few PageUp/PageDown presses
+        follow (five steps each), then End/Home. At the maximum the direction is reversed.
         """
         handle.scroll_into_view_if_needed()
         if handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax"):
             key = "ArrowLeft"
+        keys = [key] + (["PageUp"] * 3 + ["End"] if key == "ArrowRight" else ["PageDown"] * 3 + ["Home"])
         self.wait_kernel_idle()
-        before_value = handle.get_attribute("aria-valuenow")
-        before = self.widget_view(handle)
-        handle.focus()
-        self.page.keyboard.press(key)
-        deadline = time.monotonic() + timeout_s
-        after = before
-        while time.monotonic() < deadline:
-            self.page.wait_for_timeout(500)
-            after = self.widget_view(handle)
-            if after != before and self._kernel_idle():
-                self.page.wait_for_timeout(300)
+        start_position = self._position(handle)
+        before = after = self.widget_view(handle)
+        for press in keys:
+            handle.focus()
+            self.page.keyboard.press(press)
+            deadline = time.monotonic() + timeout_s
+            quiet = 0
+            while time.monotonic() < deadline and quiet < 6:
+                self.page.wait_for_timeout(500)
                 after = self.widget_view(handle)
-                break
-        assert handle.get_attribute("aria-valuenow") != before_value, f"the slider did not move on {key}"
+                if after != before and self._kernel_idle():
+                    self.page.wait_for_timeout(300)
+                    return before, self.widget_view(handle)
+                quiet = quiet + 1 if self._kernel_idle() else 0
+        assert self._position(handle) != start_position, f"the slider did not move on {keys}"
         return before, after
 
     def _kernel_idle(self) -> bool:
