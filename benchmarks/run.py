@@ -192,9 +192,12 @@ def combine(mets: Sequence[bool | None]) -> bool | None:
 
 def make_section(sid: str, checks: list[dict[str, Any]], tables: list[dict[str, Any]],
                  notes: list[str] | None = None, data: dict[str, Any] | None = None,
-                 seconds: float = 0.0, error: str | None = None) -> dict[str, Any]:
+                 seconds: float = 0.0, error: str | None = None, summary: str = "") -> dict[str, Any]:
     met = False if error else combine([c["met"] for c in checks])
+    if error and not summary:
+        summary = "the section failed: " + error.strip().splitlines()[0]
     return {
+        "summary": summary,
         "id": sid,
         "title": SECTION_TITLES[sid],
         "goal": GOALS[sid],
@@ -282,6 +285,16 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() or None
+
+
+def uncommitted_notebooks() -> list[str]:
+    """Lesson notebooks that differ from the commit (sections 2 and 5 run the working tree)."""
+    try:
+        proc = subprocess.run(["git", "status", "--porcelain", "--", "notebooks"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(line[3:].strip() for line in proc.stdout.splitlines() if line.strip().endswith(".ipynb"))
 
 
 def busy_note(machine: dict[str, Any], load_end: Sequence[float] | None = None) -> str | None:
@@ -442,7 +455,9 @@ def bench_speed(s: Settings, sources: dict[str, str]) -> dict[str, Any]:
         "fast_epoch_seconds": _r(fast_epoch_s), "recipe": recipe.describe(),
     }
     notes = [f"Data: {d.source}."]
-    return {"checks": checks, "tables": [t1, t2], "notes": notes, "data": data_out}
+    summary = (f"fast recipe {measured} to the seed's {s.seed_epochs}-epoch val BCE {target:.4f}; seed epoch "
+               f"{seed_epoch_s:.2f} s = {seed_epoch_s / bound_s:.0f}x the compute bound ({gflops:.0f} GFLOP/s matmul)")
+    return {"checks": checks, "tables": [t1, t2], "notes": notes, "data": data_out, "summary": summary}
 
 
 # ======================================================================================
@@ -483,7 +498,8 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
                 "problem": f"run_notebooks.py wrote no results (exit {proc.returncode}): "
                            + (lines[-1] if lines else "no output")}
     out = json.loads(js.read_text())
-    out.update(wall_seconds=round(wall, 1), returncode=proc.returncode, problem=None)
+    out.update(wall_seconds=round(wall, 1), returncode=proc.returncode, problem=None,
+               uncommitted_notebooks=uncommitted_notebooks())
     return out
 
 
@@ -522,9 +538,21 @@ def bench_memory(runs: dict[str, dict[str, Any]], s: Settings) -> dict[str, Any]
                 measured += f"; FAILED to run: {', '.join(failed)}"
             checks.append(check(f"{mode} mode: every notebook's peak kernel RSS <= 1.0 GiB", measured, met))
     t = table("Peak resident memory of the notebook's kernel process tree (MiB, polled every 0.2 s)", cols, rows)
-    return {"checks": checks, "tables": [t],
-            "notes": ["Measured by tools/run_notebooks.py (the `make run-all` runner): the kernel and its children, "
-                      "1.0 GiB = 1024 MiB."],
+    parts = []
+    for mode in ("student", "fast"):
+        run = runs.get(mode)
+        if run and run["results"]:
+            worst = max(run["results"], key=lambda r: r["peak_rss_mb"])
+            parts.append(f"{mode} mode max {worst['peak_rss_mb']} MiB ({worst['notebook'].split('_')[0]})")
+        else:
+            parts.append(f"{mode} mode not measured")
+    notes = ["Measured by tools/run_notebooks.py (the `make run-all` runner): the kernel and its children, "
+             "1.0 GiB = 1024 MiB."]
+    dirty = sorted({n for run in runs.values() for n in run.get("uncommitted_notebooks", [])})
+    if dirty:
+        notes.append("The working tree was run; these notebooks had uncommitted changes at the time: "
+                     + ", ".join(dirty) + ".")
+    return {"summary": "; ".join(parts), "checks": checks, "tables": [t], "notes": notes,
             "data": {mode: run for mode, run in runs.items()}}
 
 
@@ -553,7 +581,9 @@ def bench_course(runs: dict[str, dict[str, Any]], s: Settings) -> dict[str, Any]
                column("goal_seconds", "Goal s", ".0f")], rows,
               note="Wall time of the whole command (Python start-up, one fresh kernel per notebook); "
                    "the per-notebook times are in section 2's JSON.")
-    return {"checks": checks, "tables": [t], "notes": [], "data": {}}
+    summary = "; ".join(f"{r['mode']} mode {r['wall_seconds']:.0f} s ({r['notebooks']} notebooks"
+                        + ("" if r["all_ok"] == "yes" else ", some FAILED") + ")" for r in rows) or "not measured"
+    return {"checks": checks, "tables": [t], "notes": [], "data": {}, "summary": summary}
 
 
 # ======================================================================================
@@ -663,7 +693,7 @@ def quality_mnist(s: Settings, sources: dict[str, str]) -> tuple[dict[str, Any],
         sp, plain = by_key["sparse"], by_key["seed"]
         checks.append(check("the L1 penalty lowers the mean code activation (sparse vs the plain seed model)",
                             f"{sp['mean_code']:.3f} vs {plain['mean_code']:.3f}", sp["mean_code"] < plain["mean_code"]))
-    return t, checks, {"mnist_rows": rows}
+    return t, checks, {"mnist_rows": rows, "summary": f"best 32-d MNIST AE {best['vs_pca']:.2f}x PCA-32's MSE"}
 
 
 def bc_seed_model(seed: int = 42) -> Any:
@@ -775,7 +805,8 @@ def quality_breast_cancer(s: Settings, sources: dict[str, str]) -> tuple[dict[st
         check("the seed's model loses to PCA-7, as lesson 03 says (about six times worse)",
               f"{seed_mse / pca_seed:.1f}x PCA-7's MSE", seed_mse > pca_seed),
     ]
-    return t, checks, {"breast_cancer_rows": rows}
+    return t, checks, {"breast_cancer_rows": rows,
+                       "summary": f"breast cancer: seed {seed_mse / pca_seed:.1f}x, repaired {fixed_honest / pca_honest:.2f}x PCA-7"}
 
 
 def quality_anomaly(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
@@ -819,7 +850,8 @@ def quality_anomaly(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], 
     checks = [check("lesson 03: the repaired autoencoder's mean AUC >= IsolationForest's",
                     f"{rep['auc_mean']:.3f} vs {iso['auc_mean']:.3f} (seed-recipe AE {seed_ae['auc_mean']:.3f}; "
                     f"{len(states)} splits)", rep["auc_mean"] >= iso["auc_mean"])]
-    return t, checks, {"anomaly_aucs": aucs}
+    return t, checks, {"anomaly_aucs": aucs,
+                       "summary": f"anomaly AUC repaired AE {rep['auc_mean']:.3f} vs IsolationForest {iso['auc_mean']:.3f}"}
 
 
 SMALL_GRIDS = {
@@ -954,7 +986,10 @@ def quality_denoising(s: Settings, sources: dict[str, str]) -> tuple[dict[str, A
                    f"{s.filter_grid} grids). Each autoencoder set-up is one blind model for all conditions: "
                    f"conv denoiser {tuple(s.denoise_filters)}, MAE, Adam 2e-3, batch 32, flips + fresh noise from "
                    "the mixture (Gaussian 0.05-0.35, Poisson, salt & pepper) every batch.")
-    return t, checks, {"denoising_psnr": psnr_table}
+    margins = [f"{c.split('=')[1]}: {psnr_table[c][DENOISE_SETUPS['clean']] - max(psnr_table[c][m] for m in classical):+.1f}"
+               for c in psnr_table if c.startswith("Gaussian") and DENOISE_SETUPS["clean"] in psnr_table[c]]
+    summary = ("denoiser minus best filter (dB) at σ " + ", ".join(margins)) if margins else "denoising measured"
+    return t, checks, {"denoising_psnr": psnr_table, "summary": summary}
 
 
 def quality_generative(s: Settings, sources: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
@@ -1010,12 +1045,13 @@ def quality_generative(s: Settings, sources: dict[str, str]) -> tuple[dict[str, 
     checks.append(check(f"lesson 05: {best_latent}-d VAE samples beat plain-AE random codes on all four sample-quality "
                         "measures", f"{sum(wins.values())}/4 (" + "; ".join(k for k, w in wins.items() if w) + ")",
                         all(wins.values())))
-    return t, checks, {"generative_rows": rows, "judge": info}
+    return t, checks, {"generative_rows": rows, "judge": info,
+                       "summary": f"{best_latent}-d VAE beats plain AE on {sum(wins.values())}/4 sample measures"}
 
 
 def bench_quality(s: Settings, sources: dict[str, str]) -> dict[str, Any]:
     quiet_tensorflow()
-    tables, checks, data_out, notes = [], [], {}, []
+    tables, checks, data_out, notes, summaries = [], [], {}, [], []
     parts: list[tuple[str, Callable[[], tuple[dict[str, Any], list[dict[str, Any]], dict]]]] = [
         ("MNIST variants vs PCA-32", lambda: quality_mnist(s, sources)),
         ("breast cancer vs PCA-7", lambda: quality_breast_cancer(s, sources)),
@@ -1033,8 +1069,11 @@ def bench_quality(s: Settings, sources: dict[str, str]) -> dict[str, Any]:
             continue
         tables.append(t)
         checks.extend(c)
+        summaries.append(extra.pop("summary", name))
         data_out.update(extra)
-    return {"checks": checks, "tables": tables, "notes": notes, "data": data_out}
+    n_met = sum(1 for c in checks if c["met"])
+    summary = f"{n_met}/{len(checks)} checks met; " + "; ".join(summaries)
+    return {"checks": checks, "tables": tables, "notes": notes, "data": data_out, "summary": summary}
 
 
 # ======================================================================================
@@ -1163,6 +1202,8 @@ def bench_grading(s: Settings) -> dict[str, Any]:
               check("every generated submission gets exactly its expected score", f"{correct} / {s.n_submissions}",
                     correct == s.n_submissions and proc.returncode == 0)]
     return {"checks": checks, "tables": [t], "notes": [],
+            "summary": f"{s.n_submissions} submissions graded in {grade_s:.0f} s ({per:.2f} s each); "
+                       f"{correct}/{s.n_submissions} scores as expected",
             "data": {"grade_seconds": _r(grade_s, 2), "release_seconds": _r(release_s, 2), "per_submission": _r(per),
                      "n": s.n_submissions, "scores_correct": correct, "projected_100": _r(projected, 1),
                      "returncode": proc.returncode}}
@@ -1218,7 +1259,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- **Load average at start (1/5/15 min):** {' / '.join(str(v) for v in m['load_average_1_5_15'])}"
         + (f"; at end: {' / '.join(str(v) for v in h['load_average_end'])}" if h.get("load_average_end") else ""),
         "- **Versions:** " + ", ".join(f"{k} {v}" for k, v in h["versions"].items() if v),
-        f"- **Commit:** {h.get('commit') or 'unknown'}",
+        f"- **Commit:** {h.get('commit') or 'unknown'}"
+        + (f" (notebooks with uncommitted changes when this was written: {', '.join(h['uncommitted_notebooks'])})"
+           if h.get("uncommitted_notebooks") else ""),
         "- **Data:** " + ("; ".join(f"{k}: {v}" for k, v in h["data_sources"].items()) or "none loaded"),
         f"- **Run time:** {h['total_seconds']:.0f} s for the sections in this run",
     ]
@@ -1226,7 +1269,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"- **Note:** {h['busy_note']}")
     for note in h.get("notes", []):
         lines.append(f"- **Note:** {note}")
-    lines += ["", "## Headline", "", "| Section | Goal | Measured | Met |", "|---|---|---|---|"]
+    lines += ["", "## Summary", "", "| Section | Goal | Result | Met |", "|---|---|---|---|"]
+    for sec in report["sections"]:
+        lines.append(f"| {_fmt(sec['title'].split(': ')[0], '')} | {_fmt(sec['goal'], '')} | "
+                     f"{_fmt(sec.get('summary', ''), '')} | {'**NOT met**' if sec['met'] is False else sec['status']} |")
+    lines += ["", "## Every check", "", "| Section | Goal | Measured | Met |", "|---|---|---|---|"]
     for r in headline(report):
         lines.append(f"| {_fmt(r['section'], '')} | {_fmt(r['goal'], '')} | {_fmt(r['measured'], '')} | "
                      f"{'**NOT met**' if r['met'] == 'NOT met' else r['met']} |")
@@ -1265,7 +1312,7 @@ def run_sections(s: Settings, sections: Sequence[str], work_dir: Path) -> tuple[
         try:
             out = fn()
             results[sid] = make_section(sid, out["checks"], out["tables"], out["notes"], out["data"],
-                                        time.perf_counter() - start)
+                                        time.perf_counter() - start, summary=out.get("summary", ""))
         except Exception as exc:  # noqa: BLE001 - a failing section is reported, the others still run
             results[sid] = make_section(sid, [], [], seconds=time.perf_counter() - start,
                                         error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}")
@@ -1310,6 +1357,7 @@ def build_report(s: Settings, sections: list[dict[str, Any]], sources: dict[str,
         "load_average_end": load_end,
         "versions": versions(),
         "commit": git_commit(),
+        "uncommitted_notebooks": uncommitted_notebooks(),
         "data_sources": sources,
         "course_data_dir": os.environ.get("COURSE_DATA_DIR"),
         "total_seconds": round(total_seconds, 1),
@@ -1317,10 +1365,17 @@ def build_report(s: Settings, sections: list[dict[str, Any]], sources: dict[str,
         "notes": list(notes),
         "settings": s.to_json(),
     }
-    return {"header": header, "headline": [], "sections": sections}
+    return {"header": header, "summary": [], "headline": [], "sections": sections}
+
+
+def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per section (the table to quote in the README)."""
+    return [{"section": sec["title"].split(": ")[0], "goal": sec["goal"], "result": sec.get("summary", ""),
+             "met": sec["status"]} for sec in report["sections"]]
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    report["summary"] = summary_rows(report)
     report["headline"] = headline(report)
     out_dir.mkdir(parents=True, exist_ok=True)
     js, md = out_dir / "results.json", out_dir / "results.md"
@@ -1396,8 +1451,8 @@ def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
     report = build_report(s, results, sources, machine, time.perf_counter() - start, args.note, previous)
     md, js = write_report(report, args.out_dir)
     log(f"wrote {md} and {js} in {report['header']['total_seconds']:.0f} s")
-    for r in report["headline"]:
-        log(f"  {r['met']:<13} {r['goal']}: {r['measured']}")
+    for r in report["summary"]:
+        log(f"  {r['met']:<13} {r['section']}: {r['result']}")
     return 1 if any(sec.get("error") for sec in results) else 0
 
 

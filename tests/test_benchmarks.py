@@ -111,7 +111,13 @@ def test_every_section_states_its_goal_and_whether_it_is_met(reports):
             assert "**Met:** " in block and (sec["status"] in block)
         headline = reports[name]["json"]["headline"]
         assert len(headline) == sum(len(sec["checks"]) for sec in reports[name]["json"]["sections"])
-        assert "## Headline" in md and "| Section | Goal | Measured | Met |" in md
+        assert "## Every check" in md and "| Section | Goal | Measured | Met |" in md
+        summary = reports[name]["json"]["summary"]
+        assert [r["section"] for r in summary] == [sec["title"].split(": ")[0]
+                                                   for sec in reports[name]["json"]["sections"]]
+        assert "## Summary" in md and "| Section | Goal | Result | Met |" in md
+        for sec in reports[name]["json"]["sections"]:
+            assert sec["summary"] and bench._fmt(sec["summary"], "") in md.split("## Every check")[0]
 
 
 def test_header_names_machine_versions_date_and_data(reports):
