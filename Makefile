@@ -9,7 +9,6 @@ PY      := $(BIN)/python
 STAMP   := $(VENV)/.installed
 # nbgrader calls `alembic` and nbval/nbclient start kernels from PATH: use the venv's first.
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND ?= Agg
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 # `make test` runs the notebooks in fast mode unless told otherwise (COURSE_FAST=0 make test).
@@ -19,7 +18,7 @@ LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install lab test test-package test-notebooks run-all run-all-fast clean lock \
+.PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock \
         quiz-release grade memcheck
 
 help:  ## list the targets
@@ -41,14 +40,18 @@ lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 		--ServerApp.port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
-	COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
 		--cov=course_utils --cov-report=term -p no:cacheprovider
+
+test-browser: $(STAMP)  ## JupyterLab in headless Chromium: run every lesson, move the widgets, check nbgrader's student view
+	bash tools/install_browser.sh $(PY)
+	COURSE_BROWSER_TESTS=1 COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/browser -p no:cacheprovider
 
 test-package: $(STAMP)  ## only the pytest suite (no notebooks)
 	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
-	COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory)
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json

@@ -182,9 +182,10 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
     commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.strip().startswith(("#", "export", "if", "fi", "set ", "cd "))]
-    assert commands == ["make test"], commands
+    assert commands == ["make test", "make test-browser"], commands
+    assert "make test-browser" in readme
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "run-all", "clean", "quiz-release", "grade"):
+    for target in ("lab", "test", "test-browser", "run-all", "clean", "quiz-release", "grade"):
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.M), f"Makefile lacks {target}"
 
 
