@@ -1406,6 +1406,9 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
                         help="executed notebooks and run-all JSON (default build/bench/)")
     parser.add_argument("--update", action="store_true",
                         help="keep the other sections of an existing results.json and replace only those run now")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None, metavar="RESULTS_JSON",
+                        help="run nothing: combine the sections of these results.json files (later files win) "
+                             "into --out-dir's report, e.g. sections measured by separate runs")
     parser.add_argument("--notebooks", nargs="+", type=Path, default=None, help="notebooks for sections 2 and 5")
     parser.add_argument("--submissions", type=int, default=None, help="number of generated quiz submissions")
     parser.add_argument("--note", action="append", default=[], help="a note for the report header (repeatable)")
@@ -1435,19 +1438,50 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
                 os.environ[k] = v
 
 
+def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One report from several (later reports' sections, data sources and notes win)."""
+    if not reports:
+        raise ValueError("merge_reports needs at least one report")
+    merged = json.loads(json.dumps(reports[0]))
+    for other in reports[1:]:
+        fresh = {sec["id"]: sec for sec in other["sections"]}
+        kept = [sec for sec in merged["sections"] if sec["id"] not in fresh]
+        merged["sections"] = sorted(kept + list(fresh.values()), key=lambda sec: SECTION_ORDER.index(sec["id"]))
+        h, oh = merged["header"], other["header"]
+        h["data_sources"] = {**h.get("data_sources", {}), **oh.get("data_sources", {})}
+        h["notes"] = list(dict.fromkeys([*h.get("notes", []), *oh.get("notes", [])]))
+        h["total_seconds"] = round(h.get("total_seconds", 0) + oh.get("total_seconds", 0), 1)
+        h["load_average_end"] = oh.get("load_average_end")
+        h["busy_note"] = h.get("busy_note") or oh.get("busy_note")
+        if oh.get("mode") != h.get("mode"):
+            h["mode"] = "mixed"
+    stamps = sorted(sec["measured_at"] for sec in merged["sections"]) or [_now()]
+    merged["header"].update(date=_now(), first_measured=stamps[0], last_measured=stamps[-1],
+                            commit=git_commit(), uncommitted_notebooks=uncommitted_notebooks())
+    return merged
+
+
 def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
-    previous = None
-    if args.update:
-        js = args.out_dir / "results.json"
-        if not js.is_file():
-            raise FileNotFoundError(f"--update needs an existing {js}")
-        previous = json.loads(js.read_text())
+    if args.merge:
+        missing = [p for p in args.merge if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"--merge: no such results file: {', '.join(map(str, missing))}")
+        report = merge_reports([json.loads(p.read_text()) for p in args.merge])
+        md, js = write_report(report, args.out_dir)
+        log(f"merged {len(args.merge)} reports into {md} and {js}")
+        return 0
     machine = machine_info()
     log(f"{s.mode} mode, sections {','.join(sections)}; machine: {machine['cpu']}, "
         f"{machine['usable_cores']} cores, load {machine['load_average_1_5_15']}")
     args.work_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     results, sources = run_sections(s, sections, args.work_dir)
+    previous = None
+    if args.update:  # read now, not at the start: another run may have written it meanwhile
+        js = args.out_dir / "results.json"
+        if not js.is_file():
+            raise FileNotFoundError(f"--update needs an existing {js}")
+        previous = json.loads(js.read_text())
     report = build_report(s, results, sources, machine, time.perf_counter() - start, args.note, previous)
     md, js = write_report(report, args.out_dir)
     log(f"wrote {md} and {js} in {report['header']['total_seconds']:.0f} s")

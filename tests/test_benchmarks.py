@@ -255,6 +255,18 @@ def test_update_keeps_the_other_sections(reports):
     assert merged["header"]["data_sources"]["mnist"] == "x"
 
 
+def test_merge_combines_reports_of_separate_runs(reports, tmp_path):
+    a, b = reports["tmp"] / "sub" / "results.json", reports["tmp"] / "tf" / "results.json"
+    assert bench.main(["--merge", str(a), str(b), "--out-dir", str(tmp_path)]) == 0
+    merged = json.loads((tmp_path / "results.json").read_text())
+    assert [sec["id"] for sec in merged["sections"]] == list(bench.SECTION_ORDER)
+    assert len(merged["summary"]) == 5 and merged["header"]["mode"] == "quick"
+    assert set(reports["tf"]["json"]["header"]["data_sources"]) <= set(merged["header"]["data_sources"])
+    assert "## 4. Grading throughput" in (tmp_path / "results.md").read_text()
+    with pytest.raises(FileNotFoundError, match="no such results file"):
+        bench.main(["--merge", str(tmp_path / "missing.json"), "--out-dir", str(tmp_path)])
+
+
 def test_presets_and_arguments():
     quick, full = bench.quick_settings(), bench.full_settings()
     assert full.seed_epochs == 50 and full.n_submissions == 100 and full.notebook_modes == ("fast", "student")
