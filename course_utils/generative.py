@@ -196,6 +196,9 @@ def train_digit_classifier(
         val = (xv, yv)
     model = build_digit_classifier(xa.shape[1:], n_classes=n_classes, hidden=hidden, seed=seed)
     train(model, xa, ya, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
+    # The compiled training function is not needed to classify; dropping it saves memory (Binder).
+    # Keras rebuilds it if the model is trained again.
+    model.train_function = model.test_function = model.predict_function = None
     info = {"train_accuracy": _accuracy(model, xa, ya)}
     if val is not None:
         info["val_accuracy"] = _accuracy(model, *val)
@@ -269,25 +272,32 @@ def nearest_neighbour_distance(samples: ArrayLike, reference: ArrayLike, *, chun
     """Euclidean distance from each sample to its nearest reference sample, shape ``(N,)``.
 
     Taught in: 05_variational_autoencoders.  Samples and reference images are flattened and
-    must have the same number of values.  Computed in chunks of ``chunk`` samples, so memory
-    stays at ``chunk * len(reference)`` floats.  ``exclude_self=True`` (when ``samples`` *is*
+    must have the same number of values.  Computed in float64 on blocks of ``chunk`` samples
+    against at most ``max(chunk, 2048)`` reference images at a time, so memory stays small
+    (a few MB) even for large reference sets.  ``exclude_self=True`` (when ``samples`` *is*
     the reference set) skips zero distances of each sample to itself — use a separate set of
     real images instead whenever you can.
     """
-    s = _batch(samples, "samples").astype(np.float64)
-    r = _batch(reference, "reference").astype(np.float64)
+    s = _batch(samples, "samples")
+    r = _batch(reference, "reference")
     if s.shape[1] != r.shape[1]:
         raise ValueError(f"samples have {s.shape[1]} values each but reference images have {r.shape[1]}")
     chunk = _positive_int("chunk", chunk)
-    r_sq = np.einsum("ij,ij->i", r, r)
+    ref_chunk = max(chunk, 2048)
     out = np.empty(len(s))
     for start in range(0, len(s), chunk):
-        block = s[start : start + chunk]
-        d2 = np.einsum("ij,ij->i", block, block)[:, None] - 2.0 * block @ r.T + r_sq[None, :]
-        d2 = np.maximum(d2, 0.0)
-        if exclude_self:
-            d2 = np.where(d2 <= 1e-12, np.inf, d2)
-        out[start : start + chunk] = np.sqrt(d2.min(axis=1))
+        block = s[start : start + chunk].astype(np.float64)
+        b_sq = np.einsum("ij,ij->i", block, block)[:, None]
+        best = np.full(len(block), np.inf)
+        for r_start in range(0, len(r), ref_chunk):  # reference in pieces: memory stays small
+            ref = r[r_start : r_start + ref_chunk].astype(np.float64)
+            d2 = b_sq - 2.0 * (block @ ref.T)
+            d2 += np.einsum("ij,ij->i", ref, ref)[None, :]
+            np.maximum(d2, 0.0, out=d2)
+            if exclude_self:
+                d2[d2 <= 1e-12] = np.inf
+            best = np.minimum(best, d2.min(axis=1))
+        out[start : start + chunk] = np.sqrt(best)
     return out
 
 

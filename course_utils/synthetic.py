@@ -203,9 +203,10 @@ def gene_expression_like(
     for k in range(n_programs):
         genes = rng.choice(n_genes, size=max(2, n_genes // 10), replace=False)
         loadings[k, genes] = rng.gamma(2.0, 0.6, genes.size)
-    type_activity = rng.gamma(1.0, 1.0, (n_cell_types, n_programs)) * (rng.random((n_cell_types, n_programs)) < 0.6)
+    shared = rng.gamma(2.0, 0.5, n_programs)                      # programs active in every cell type
+    type_activity = shared[None, :] * rng.lognormal(0.0, 0.6, (n_cell_types, n_programs))
     y = rng.integers(0, n_cell_types, n_samples).astype(np.int64)
-    activity = type_activity[y] * rng.lognormal(0.0, 0.25, (n_samples, n_programs))
+    activity = type_activity[y] * rng.lognormal(0.0, 0.4, (n_samples, n_programs))
     logits = baseline[None, :] + activity @ loadings
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)

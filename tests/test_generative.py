@@ -195,3 +195,13 @@ def test_kl_per_unit() -> None:
     np.testing.assert_allclose(gen.kl_per_unit(np.zeros((2, 2)), lv2), 0.5 * (3 - np.log(4.0)))
     with pytest.raises(ValueError, match="same shape"):
         gen.kl_per_unit(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_nearest_neighbour_distance_across_reference_chunks() -> None:
+    rng = np.random.default_rng(1)
+    s, r = rng.random((5, 3)), rng.random((5000, 3))  # more reference rows than one reference block
+    r[4321] = s[2]
+    brute = np.sqrt(((s[:, None, :] - r[None, :, :]) ** 2).sum(-1)).min(1)
+    d = gen.nearest_neighbour_distance(s, r, chunk=2)
+    np.testing.assert_allclose(d, brute, rtol=1e-6, atol=1e-6)
+    assert d[2] == pytest.approx(0.0, abs=1e-6)
