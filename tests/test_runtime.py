@@ -8,6 +8,16 @@ import pytest
 from course_utils import runtime
 
 
+@pytest.fixture(autouse=True)
+def _restore_op_determinism():
+    """set_seed() switches TensorFlow's op determinism on for the whole process, which makes
+    Keras silently refuse XLA; switch it off again so later test modules see the default."""
+    yield
+    from tensorflow.python.framework import config as tf_config
+
+    tf_config.disable_op_determinism()
+
+
 @pytest.mark.parametrize("value, fast", [("", False), ("0", False), ("false", False), ("No", False), ("1", True), ("TRUE", True), (" yes ", True)])
 def test_fast_mode_values(monkeypatch, value, fast):
     monkeypatch.setenv("COURSE_FAST", value)
@@ -65,6 +75,9 @@ def test_set_seed_makes_numpy_and_keras_repeatable():
 def test_setup_prints_versions_mode_and_data(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_FAST", "1")
     rep = runtime.setup(seed=3)
+    from tensorflow.python.framework import config as tf_config
+
+    assert tf_config.is_op_determinism_enabled()
     out = capsys.readouterr().out
     assert "Versions:" in out and "tensorflow" in out.lower() and "mode: fast" in out
     assert "Data:" in out and "mnist" in out and "Seed: 3" in out
