@@ -21,7 +21,7 @@ LAB_ARGS  ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock \
-        quiz-release grade memcheck
+        quiz-release grade memcheck bench bench-quick
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -66,6 +66,12 @@ quiz-release: $(STAMP)  ## instructor: build the student version of the quiz int
 
 grade: $(STAMP)  ## instructor: autograde quizzes/submitted/, feedback into quizzes/feedback/, quizzes/grades.csv
 	$(PY) quizzes/manage.py grade
+
+bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whole course) → benchmarks/results.md (35–60 min)
+	$(PY) benchmarks/run.py
+
+bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-quick/
+	$(PY) benchmarks/run.py --quick
 
 memcheck: $(STAMP)  ## peak memory of train() on 60k MNIST-sized arrays (goal: < 1 GB)
 	$(PY) tools/memcheck_train.py --limit-gb 1.0
