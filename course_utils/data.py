@@ -283,6 +283,17 @@ def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
             os.unlink(tmp_name)
 
 
+def _first_readable(paths: Iterable[Path], reader: Callable[[Path], Any], verbose: bool) -> tuple[Path, Any] | None:
+    """The first existing file that ``reader`` accepts; corrupt ones are skipped with a note."""
+    for p in paths:
+        if p.is_file():
+            try:
+                return p, reader(p)
+            except ValueError as exc:
+                _say(verbose, f"Skipping {p}: {exc}")
+    return None
+
+
 # --------------------------------------------------------------------------- IDX
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (optionally gzip-compressed) as used by the original MNIST.
@@ -362,12 +373,9 @@ def _read_mnist_npz(path: Path) -> tuple[np.ndarray, ...]:
 
 
 def _mnist_from_npz(allow_download: bool, verbose: bool) -> tuple[tuple[np.ndarray, ...], str] | None:
-    for p in _mnist_npz_candidates():
-        if p.is_file():
-            try:
-                return _read_mnist_npz(p), f"MNIST (Keras mnist.npz at {p}): 60,000 train / 10,000 test"
-            except ValueError as exc:
-                _say(verbose, f"Skipping {p}: {exc}")
+    found = _first_readable(_mnist_npz_candidates(), _read_mnist_npz, verbose)
+    if found is not None:
+        return found[1], f"MNIST (Keras mnist.npz at {found[0]}): 60,000 train / 10,000 test"
     if not allow_download:
         return None
     dest = runtime.cache_dir() / "mnist.npz"
@@ -597,12 +605,9 @@ def _pneumonia_candidates(filename: str) -> list[Path]:
 
 def _pneumonia(size: int, allow_download: bool, verbose: bool) -> tuple[dict[str, np.ndarray], str] | None:
     filename, md5 = PNEUMONIAMNIST_FILES[size]
-    for p in _pneumonia_candidates(filename):
-        if p.is_file():
-            try:
-                return load_medmnist_npz(p), f"PneumoniaMNIST chest X-rays, {size}×{size} px ({p})"
-            except ValueError as exc:
-                _say(verbose, f"Skipping {p}: {exc}")
+    found = _first_readable(_pneumonia_candidates(filename), load_medmnist_npz, verbose)
+    if found is not None:
+        return found[1], f"PneumoniaMNIST chest X-rays, {size}×{size} px ({found[0]})"
     if not allow_download:
         return None
     dest = runtime.cache_dir() / filename

@@ -28,6 +28,8 @@ Bad input raises ``ValueError`` with a message saying what was expected.
 
 from __future__ import annotations
 
+from ._checks import is_int, positive_int
+
 import math
 import numbers
 from collections.abc import Sequence
@@ -52,14 +54,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not _is_int(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+_is_int = is_int
+_positive_int = positive_int
 
 
 def _seed(value: Any) -> int | None:

@@ -24,6 +24,8 @@ count_params
 
 from __future__ import annotations
 
+from ._checks import is_int, positive_int
+
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -54,14 +56,8 @@ _RECONSTRUCTION_LOSSES = ("binary_crossentropy", "bce", "mse", "mean_squared_err
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not _is_int(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+_is_int = is_int
+_positive_int = positive_int
 
 
 def _sizes(name: str, value: Any, *, allow_empty: bool) -> tuple[int, ...]:

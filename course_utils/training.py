@@ -27,6 +27,8 @@ it is limited by how far the weights must travel, not by gradient noise.
 
 from __future__ import annotations
 
+from ._checks import is_int, positive_int
+
 import math
 import numbers
 import time
@@ -50,14 +52,8 @@ __all__ = [
     "train_fast",
 ]
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not _is_int(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+_is_int = is_int
+_positive_int = positive_int
 
 
 def _positive_float(name: str, value: Any) -> float:
