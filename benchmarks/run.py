@@ -1368,9 +1368,63 @@ def build_report(s: Settings, sections: list[dict[str, Any]], sources: dict[str,
     return {"header": header, "summary": [], "headline": [], "sections": sections}
 
 
+def summary_from_data(sec: dict[str, Any]) -> str:
+    """A section's one-line result rebuilt from its data (for reports written before sections had summaries)."""
+    d, checks = sec.get("data") or {}, sec.get("checks") or []
+    n_met = sum(1 for c in checks if c["met"])
+    if sec["id"] == "speed" and "ratio" in d:
+        bound = d["compute_bound_epoch_seconds"]
+        ratio = "did not reach the target" if d["ratio"] is None else f"{d['ratio']:.2f} of the seed's time"
+        return (f"fast recipe {ratio} to the seed's val BCE {d['target_val_loss']:.4f}; seed epoch "
+                f"{d['seed_epoch_seconds']:.2f} s = {d['seed_epoch_seconds'] / bound:.0f}x the compute bound "
+                f"({d['matmul_gflops']:.0f} GFLOP/s matmul)")
+    if sec["id"] == "grading" and "grade_seconds" in d:
+        return (f"{d['n']} submissions graded in {d['grade_seconds']:.0f} s ({d['per_submission']:.2f} s each); "
+                f"{d['scores_correct']}/{d['n']} scores as expected")
+    if sec["id"] == "quality":
+        parts = [f"{n_met}/{len(checks)} checks met"]
+        rows = d.get("mnist_rows")
+        if rows:
+            best = min((r for r in rows if r["code_size"] == 32 and r["variant"] != "pca"), key=lambda r: r["mse"])
+            parts.append(f"best 32-d MNIST AE {best['vs_pca']:.2f}x PCA-32's MSE")
+        rows = d.get("breast_cancer_rows")
+        if rows:
+            seed = rows[0]["vs_pca7"]
+            fixed = [r["vs_pca7"] for r in rows if r["model"].startswith("repaired") and r["scaling"] == "training rows"]
+            parts.append(f"breast cancer: seed {seed:.1f}x, repaired {fixed[-1]:.2f}x PCA-7" if fixed
+                         else f"breast cancer: seed {seed:.1f}x PCA-7")
+        aucs = d.get("anomaly_aucs")
+        if aucs and "AE (repaired)" in aucs:
+            mean = lambda k: sum(aucs[k]) / len(aucs[k])  # noqa: E731
+            parts.append(f"anomaly AUC: repaired AE {mean('AE (repaired)'):.3f}, seed-recipe AE "
+                         f"{mean('AE (seed recipe)'):.3f}, IsolationForest {mean('IsolationForest'):.3f}")
+        table_ = d.get("denoising_psnr")
+        if table_:
+            margins = [f"{c.split('=')[1]}: {v[DENOISE_SETUPS['clean']] - max(v[m] for m in ('gaussian', 'median', 'tv', 'nlm')):+.1f}"
+                       for c, v in table_.items() if c.startswith("Gaussian") and DENOISE_SETUPS["clean"] in v]
+            if margins:
+                parts.append("denoiser minus best filter (dB) at σ " + ", ".join(margins))
+        gen = d.get("generative_rows")
+        if gen:
+            by = {r["samples"]: r for r in gen}
+            vae = max((k for k in by if k.endswith("VAE samples")), key=lambda k: int(k.split("-")[0]), default=None)
+            ae = by.get("plain AE: codes like real ones")
+            if vae and ae:
+                v = by[vae]
+                wins = sum([v["mean_max_prob"] > ae["mean_max_prob"], v["mean_entropy"] < ae["mean_entropy"],
+                            v["confident_fraction"] > ae["confident_fraction"],
+                            v["nn_distance_mean"] < ae["nn_distance_mean"]])
+                parts.append(f"{vae.split(' ')[0]} VAE beats plain AE on {wins}/4 sample measures")
+        return "; ".join(parts)
+    return f"{n_met}/{len(checks)} checks met: " + "; ".join(c["measured"] for c in checks[:2])
+
+
 def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per section (the table to quote in the README)."""
-    return [{"section": sec["title"].split(": ")[0], "goal": sec["goal"], "result": sec.get("summary", ""),
+    for sec in report["sections"]:
+        if not sec.get("summary"):
+            sec["summary"] = summary_from_data(sec)
+    return [{"section": sec["title"].split(": ")[0], "goal": sec["goal"], "result": sec["summary"],
              "met": sec["status"]} for sec in report["sections"]]
 
 
@@ -1467,6 +1521,7 @@ def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
         if missing:
             raise FileNotFoundError(f"--merge: no such results file: {', '.join(map(str, missing))}")
         report = merge_reports([json.loads(p.read_text()) for p in args.merge])
+        report["header"]["notes"] = list(dict.fromkeys([*report["header"].get("notes", []), *args.note]))
         md, js = write_report(report, args.out_dir)
         log(f"merged {len(args.merge)} reports into {md} and {js}")
         return 0
