@@ -37,17 +37,20 @@ class PeakRSS:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        """Record the tree's current RSS (also called after every cell, so short cells count)."""
+        if self.pid is None:
+            return
+        try:
+            proc = psutil.Process(self.pid)
+            rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+            self.peak = max(self.peak, rss)
+        except psutil.Error:
+            pass
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self.pid is not None:
-                try:
-                    proc = psutil.Process(self.pid)
-                    rss = proc.memory_info().rss + sum(
-                        c.memory_info().rss for c in proc.children(recursive=True)
-                    )
-                    self.peak = max(self.peak, rss)
-                except psutil.Error:
-                    pass
+            self.sample()
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "PeakRSS":
@@ -73,13 +76,17 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> dict:
         # nbclient creates the kernel lazily; start it ourselves to learn its pid.
         with client.setup_kernel():
             km = client.km
-            proc = getattr(getattr(km, "provisioner", None), "process", None)
-            mem.pid = getattr(proc, "pid", None)
+            provisioner = getattr(km, "provisioner", None)
+            proc = getattr(provisioner, "process", None)
+            mem.pid = getattr(proc, "pid", None) or getattr(provisioner, "pid", None)
             try:
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
+                    mem.sample()
             except CellExecutionError as exc:
                 error = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+            except Exception as exc:  # cell timeout, dead kernel ...: report it, keep going
+                error = f"{type(exc).__name__}: {exc}"
     wall = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
