@@ -219,24 +219,6 @@ class Lab:
         self.page.keyboard.press("Escape")
         return labels
 
-    def palette(self, query: str) -> list[str]:
-        """Type ``query`` into the command palette; return the labels of the commands it offers."""
-        box = self.page.locator(".lm-CommandPalette-input")
-        self.page.keyboard.press("Control+Shift+C")
-        try:
-            box.wait_for(state="visible", timeout=5000)
-        except Exception:  # focus was somewhere that keeps the shortcut: open it as View → Activate would
-            self.page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
-            box.wait_for(state="visible")
-        box.fill(query)
-        self.page.wait_for_timeout(500)
-        labels = self.page.eval_on_selector_all(
-            ".lm-CommandPalette-item:not(.lm-mod-hidden) .lm-CommandPalette-itemLabel", "els => els.map(e => e.textContent)"
-        )
-        box.fill("")
-        self.page.keyboard.press("Escape")
-        return labels
-
     # ------------------------------------------------------------------ running
     def run_all(self, timeout_s: float = RUN_TIMEOUT_S) -> float:
         """Run → Run All Cells, then wait until nothing is queued or running; return the seconds taken."""
