@@ -20,7 +20,7 @@ LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock \
+.PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock export \
         quiz-release grade memcheck bench bench-quick
 
 help:  ## list the targets
@@ -60,6 +60,9 @@ run-all: $(STAMP)  ## execute every lesson headless in student mode into build/e
 
 run-all-fast: $(STAMP)  ## the same in fast mode
 	COURSE_FAST=1 $(PY) tools/run_notebooks.py --json build/run-all-fast.json
+
+export: $(STAMP)  ## write the notebooks' #@save cells into course_utils/lessons/ (d2l's convention)
+	$(PY) tools/export_lessons.py
 
 quiz-release: $(STAMP)  ## instructor: build the student version of the quiz into quizzes/release/
 	$(PY) quizzes/manage.py release

@@ -177,3 +177,64 @@ def setup(seed: int = 42) -> dict[str, Any]:
     rep = print_environment()
     print(f"Seed: {seed}")
     return rep
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (10**6 bytes), on Linux and macOS.
+
+    ``resource.getrusage`` reports ``ru_maxrss`` in KiB on Linux but in bytes on macOS.
+    """
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
+
+
+def current_rss_mb() -> float:
+    """Resident memory of this process now, in MB (psutil when installed, else /proc)."""
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 1e6
+    except ImportError:  # pragma: no cover - psutil is in the lock file
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def release_memory(namespace: dict[str, Any] | None = None, verbose: bool = True) -> float:
+    """End of a lesson: free models and large arrays so that an idle kernel holds little memory.
+
+    Deletes the large NumPy arrays and Keras models in ``namespace`` (pass ``globals()``),
+    clears the Keras session, runs the garbage collector and asks the C allocator to give
+    freed memory back to the system.  Returns the process' resident memory afterwards (MB).
+    On Binder (2 GB for everything) a student can then open the next lesson safely.
+    """
+    import gc
+
+    if namespace is not None:
+        big = []
+        for name, value in list(namespace.items()):
+            if name.startswith("_"):
+                continue
+            nbytes = getattr(value, "nbytes", 0)
+            kind = type(value).__module__
+            if (isinstance(nbytes, int) and nbytes > 1_000_000) or kind.startswith(("keras", "tensorflow")):
+                big.append(name)
+        for name in big:
+            del namespace[name]
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # pragma: no cover - not glibc
+            pass
+    rss = current_rss_mb()
+    if verbose:
+        print(f"Lesson finished: models and data released; this kernel now holds {rss:.0f} MB.")
+        if in_binder():
+            print("On Binder, shut this kernel down (Kernel → Shut Down Kernel) before opening the next lesson.")
+    return rss

@@ -1,0 +1,115 @@
+"""Every exercise: its worked solution passes its check, its typical mistakes fail with their message,
+and the check never raises for an unattempted, badly typed or crashing answer."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import exercises
+from course_utils.exercises import EXERCISES, run_in_context
+
+ROOT = Path(__file__).resolve().parents[1]
+exercises._load_all()
+IDS = sorted(EXERCISES)
+MISTAKES = [(i, k) for i in IDS for k in range(len(EXERCISES[i].mistakes))]
+
+
+def _run(ex_id: str, namespace) -> tuple[bool, str]:
+    ex = EXERCISES[ex_id]
+    out = io.StringIO()
+    ok = exercises.check(ex_id, *[namespace.get(name) for name in ex.answers], out=out)
+    return ok, out.getvalue()
+
+
+def test_registry_is_consistent():
+    assert IDS, "no exercises registered"
+    notebooks = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    for ex_id, ex in EXERCISES.items():
+        assert ex.notebook in notebooks, f"{ex_id}: unknown notebook {ex.notebook}"
+        assert ex.answers and ex.title and ex.solution
+        assert len(ex.mistakes) >= 2, f"{ex_id}: list at least two typical mistakes"
+    for lesson in ("01", "02", "03", "04", "05"):
+        assert len(exercises.for_notebook(lesson)) >= 3, f"lesson {lesson} needs at least three exercises"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ex_id", IDS)
+def test_solution_passes(ex_id):
+    ok, text = _run(ex_id, run_in_context(EXERCISES[ex_id], EXERCISES[ex_id].solution))
+    assert ok, text
+    assert "Passed" in text and "✗" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("ex_id", "k"), MISTAKES, ids=[f"{i}-mistake{k}" for i, k in MISTAKES])
+def test_typical_mistake_fails_with_its_message(ex_id, k):
+    mistake = EXERCISES[ex_id].mistakes[k]
+    ok, text = _run(ex_id, run_in_context(EXERCISES[ex_id], mistake.code))
+    assert not ok, f"{ex_id}: the mistake {mistake.description or mistake.code!r} passed the check:\n{text}"
+    assert mistake.message.lower() in text.lower(), f"expected {mistake.message!r} in:\n{text}"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+@pytest.mark.parametrize("placeholder", [None, Ellipsis])
+def test_unattempted_says_so_and_does_not_raise(ex_id, placeholder):
+    ex = EXERCISES[ex_id]
+    out = io.StringIO()
+    assert exercises.check(ex_id, *[placeholder] * len(ex.answers), out=out) is False
+    assert "not attempted yet" in out.getvalue()
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+@pytest.mark.parametrize("junk", ["a string", 3, object(), [1, 2, 3]], ids=["str", "int", "object", "list"])
+def test_wrong_types_never_raise(ex_id, junk):
+    ex = EXERCISES[ex_id]
+    out = io.StringIO()
+    assert exercises.check(ex_id, *[junk] * len(ex.answers), out=out) is False
+    assert "✗" in out.getvalue()
+
+
+def test_unknown_id_and_wrong_answer_count():
+    with pytest.raises(ValueError, match="unknown exercise id"):
+        exercises.check("99-nothing", 1)
+    ex_id = IDS[0]
+    out = io.StringIO()
+    assert exercises.check(ex_id, *([1] * (len(EXERCISES[ex_id].answers) + 1)), out=out) is False
+    assert "expects" in out.getvalue()
+
+
+def test_a_crashing_answer_is_reported_not_raised():
+    @exercises.exercise("01-crash-test", notebook="01_x", title="t", answers=("f",), solution="f = None", context=dict)
+    def _checker(fb, f):
+        f()
+
+    try:
+        out = io.StringIO()
+        assert exercises.check("01-crash-test", lambda: 1 / 0, out=out) is False
+        assert "ZeroDivisionError" in out.getvalue() and "Hint" in out.getvalue()
+    finally:
+        del EXERCISES["01-crash-test"]
+
+
+def test_solution_and_progress_print():
+    out = io.StringIO()
+    text = exercises.solution(IDS[0], out=out)
+    assert text in out.getvalue()
+    out = io.StringIO()
+    status = exercises.progress(IDS[0][:2], out=out)
+    assert set(status) == {e.id for e in exercises.for_notebook(IDS[0][:2])}
+    assert re.search(r"\d+/\d+ passed", out.getvalue())
+    with pytest.raises(ValueError):
+        exercises.progress("99")
+
+
+@pytest.mark.parametrize("lesson", sorted({EXERCISES[i].notebook for i in IDS}))
+def test_every_exercise_is_checked_in_its_notebook(lesson):
+    nb = nbformat.read(ROOT / "notebooks" / f"{lesson}.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for ex in exercises.for_notebook(lesson):
+        assert re.search(rf"exercises\.check\(\s*[\"']{re.escape(ex.id)}[\"']", code), f"{lesson} never checks {ex.id}"
+    assert re.search(r"exercises\.progress\(", code), f"{lesson} must end with exercises.progress(...)"
