@@ -8,12 +8,14 @@ quiz notebook ends with::
     from course_utils.quiz import self_check
     self_check(globals())
 
-``self_check`` checks the *format* of the answers only: each of ``q1`` … ``q10``
-must be one of the letters ``'a'``–``'d'`` written as a string (upper case and
-surrounding spaces are tolerated, as when the quiz is graded).  For every
-question it names the lesson that teaches it.  It never says whether an answer
-is right: this module does not contain the answer key, and its output is the same
-for any set of well-formed answers.
+``self_check`` checks the *format* of the answers only, with the grader's own rule
+(:mod:`course_quiz.answer_rule`): run from the quiz notebook (``self_check(globals())`` in
+IPython/Jupyter) it reads each answer cell's source as the grader will -- one line
+``qN = '<letter>'``, anything else in the cell ignored, two assignments or a computed value
+score 0; given a plain dict it checks the values (a string that strips/lower-cases to
+``'a'``–``'d'``).  For every question it names the lesson that teaches it.  It never says
+whether an answer is right: this module does not contain the answer key, and its output is the
+same for any set of well-formed answers.
 
 Importing this module needs nothing but the standard library (no nbgrader, no
 TensorFlow).
@@ -25,6 +27,9 @@ import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
+
+from course_quiz import answer_rule
+from course_quiz.answer_rule import normalise_answer
 
 __all__ = [
     "QUESTIONS",
@@ -39,7 +44,7 @@ __all__ = [
 QUESTIONS: tuple[str, ...] = tuple(f"q{n}" for n in range(1, 11))
 
 #: The four accepted answers (after stripping surrounding spaces and lower-casing).
-VALID_ANSWERS: tuple[str, ...] = ("a", "b", "c", "d")
+VALID_ANSWERS: tuple[str, ...] = answer_rule.VALID_ANSWERS
 
 #: For each question, the lesson (and topic) that teaches it.  The quiz notebook
 #: shows the same pointers; tests check that both agree.  The topics are worded so
@@ -59,20 +64,6 @@ LESSONS: dict[str, str] = {
 
 _EXTRA_QUESTION = re.compile(r"^q([1-9][0-9]*)$")
 _MAX_SHOWN = 40  # characters of an invalid value echoed back to the student
-
-
-def normalise_answer(value: Any) -> str | None:
-    """Return the accepted letter for ``value``, or ``None`` if it is not a valid answer.
-
-    A valid answer is a ``str`` (not a subclass) that, after ``strip()`` and
-    ``lower()``, is one of ``'a'``, ``'b'``, ``'c'``, ``'d'``.  Grading applies the
-    same rule, so ``'C '`` counts as ``'c'`` while ``'e'``, ``''``, ``'cc'``,
-    ``None`` and ``3`` are not answers.
-    """
-    if type(value) is not str:
-        return None
-    letter = value.strip().lower()
-    return letter if letter in VALID_ANSWERS else None
 
 
 def answer_status(value: Any) -> str:
@@ -115,14 +106,25 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
+_MISSING_REASONS = (answer_rule.REASON_NONE, answer_rule.REASON_NO_CELL)
+
+
+def _is_notebook_namespace(answers: Any) -> bool:
+    """Whether ``answers`` is the namespace of the running IPython kernel (``globals()`` there)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell is not None and answers is getattr(shell, "user_ns", None)
+
+
 def self_check(answers: Any, *, file: TextIO | None = None) -> dict[str, str]:
     """Check the format of the quiz answers and point to the lesson for each question.
 
     Parameters
     ----------
     answers
-        ``globals()`` of the quiz notebook, a dict mapping ``"q1"`` … ``"q10"`` to letters
-        or any object with attributes ``q1`` … ``q10`` (e.g. ``types.SimpleNamespace``).
+        ``globals()`` of the quiz notebook (then each answer cell's source is judged with the
+        grader's rule), a dict mapping ``"q1"`` … ``"q10"`` to letters or any object with
+        attributes ``q1`` … ``q10`` (e.g. ``types.SimpleNamespace``): then the values are checked.
     file
         Where to print the report (default: ``sys.stdout``).
 
@@ -141,17 +143,25 @@ def self_check(answers: Any, *, file: TextIO | None = None) -> dict[str, str]:
     items = _collect(answers)
     out = sys.stdout if file is None else file
     names = list(QUESTIONS) + _extra_questions(items)
+    from_cells = _is_notebook_namespace(answers)
 
     report: dict[str, str] = {}
     lines = ["Quiz self-check (format only: it never tells you whether an answer is right)", ""]
     for name in names:
         value = items.get(name)
-        status = answer_status(value)
+        if from_cells:  # what the grader will read from the answer cell's source
+            letter, reason, _ = answer_rule.judge(name, value)
+            status = "ok" if letter else "missing" if reason in _MISSING_REASONS and value is None else "invalid"
+        else:
+            letter, reason = normalise_answer(value), ""
+            status = answer_status(value)
         report[name] = status
         if status == "ok":
-            verdict = "answered, format OK"
+            verdict = f"answered, format OK (the grader reads {letter!r})" if from_cells else "answered, format OK"
         elif status == "missing":
             verdict = "MISSING: replace None by 'a', 'b', 'c' or 'd'"
+        elif from_cells:
+            verdict = f"SCORES 0 as it stands: {reason.replace('qN', name)}"
         else:
             verdict = (
                 f"INVALID ({_shown(value)}): must be one of 'a', 'b', 'c', 'd' "

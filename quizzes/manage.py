@@ -1,266 +1,37 @@
 """Instructor commands for the autoencoder quiz (nbgrader course directory ``quizzes/``).
 
-Usage, from the repository root (the Makefile's ``quiz-release`` and ``grade``)::
+Usage, from the repository root (the Makefile's ``quiz-release``, ``grade`` and ``quiz-report``)::
 
     .venv/bin/python quizzes/manage.py release      # student version -> quizzes/release/
     .venv/bin/python quizzes/manage.py grade        # autograde + feedback + quizzes/grades.csv
     .venv/bin/python quizzes/manage.py grade --reveal-answers   # after the quiz has closed
+    .venv/bin/python quizzes/manage.py report       # item analysis -> quizzes/item_analysis.csv/.png
     .venv/bin/python quizzes/manage.py check        # lint + validate the source notebook
+    .venv/bin/python quizzes/manage.py sync         # copy the format rule into the setup cell
 
-Every command accepts ``--course-dir DIR`` (default: the folder of this file).
-See README.md for the whole workflow.
+Every command accepts ``--course-dir DIR`` (default: the folder of this file).  The code lives
+in the ``course_quiz`` package, installed with the course (``pip install -e ".[instructor]"``
+adds nbgrader); see README.md for the whole workflow.
 """
 
-from __future__ import annotations
-
-import argparse
-import os
 import sys
-import time
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
-ASSIGNMENT = "autoencoder_quiz"
-NOTEBOOK = "autoencoder_quiz"
+from course_quiz.manage import (  # noqa: F401  (re-exported for scripts that import this file)
+    GradeReport,
+    check,
+    grade,
+    grading_module,
+    load_config,
+    main,
+    make_api,
+    release,
+    scan_for_key,
+    submitted_students,
+    sync,
+)
+
 HERE = Path(__file__).resolve().parent
 
-# Text that must never appear in anything a student receives.
-_LEAK_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION",
-                 ".strip().lower() ==", "Correct answer:")
-
-
-@dataclass
-class GradeReport:
-    """What ``grade`` did: per-student scores and timings, failures, output paths."""
-
-    scores: dict[str, float] = field(default_factory=dict)
-    max_score: float = 0.0
-    seconds: dict[str, float] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)
-    csv_path: Path | None = None
-    feedback_dir: Path | None = None
-
-
-def _ensure_tools_on_path() -> None:
-    """nbgrader runs ``alembic`` (and jupyter kernels) from PATH: use this interpreter's bin/."""
-    bin_dir = str(Path(sys.executable).parent)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if bin_dir not in parts:
-        os.environ["PATH"] = os.pathsep.join([bin_dir, *parts])
-
-
-def load_config(course_dir: Path, *, reveal_answers: bool = False):
-    """The traitlets Config of ``course_dir/nbgrader_config.py`` (root forced to course_dir)."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config_file = course_dir / "nbgrader_config.py"
-    if not config_file.is_file():
-        raise FileNotFoundError(f"expected an nbgrader course directory with nbgrader_config.py: {course_dir}")
-    config = PyFileConfigLoader(config_file.name, path=str(course_dir)).load_config()
-    config.CourseDirectory.root = str(course_dir)
-    config.QuizFeedback.reveal_answers = bool(reveal_answers)
-    return config
-
-
-def grading_module(course_dir: Path) -> ModuleType:
-    """``course_dir/quiz_grading.py``, as loaded (by its path) by that folder's nbgrader_config.py."""
-    load_config(course_dir)
-    return sys.modules["quiz_grading"]
-
-
-def make_api(course_dir: Path, *, reveal_answers: bool = False):
-    """An ``nbgrader.apps.NbGraderAPI`` for ``course_dir`` with its quiz configuration."""
-    _ensure_tools_on_path()
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = load_config(course_dir, reveal_answers=reveal_answers)
-    coursedir = CourseDirectory(config=config)
-    return NbGraderAPI(coursedir=coursedir, config=config)
-
-
-def source_notebook(course_dir: Path) -> Path:
-    path = course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    if not path.is_file():
-        raise FileNotFoundError(f"expected the quiz source notebook at {path}")
-    return path
-
-
-def scan_for_key(directory: Path, course_dir: Path, *, own_answers_allowed: bool) -> list[str]:
-    """Places in ``directory`` that would give away the answer key.
-
-    Looks for the hidden-test and solution markers, the hidden check itself, the
-    "Correct answer" line of ``--reveal-answers``, and — when ``own_answers_allowed``
-    is False (the release) — any assignment of a correct letter to its variable.
-    Feedback may contain ``qN = '<letter>'`` because that is the student's own answer.
-    """
-    import re
-
-    import nbformat
-
-    grading = grading_module(course_dir)
-    questions = grading.read_question_bank(nbformat.read(source_notebook(course_dir), as_version=4))
-    problems = []
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for marker in _LEAK_MARKERS:
-            if marker in text:
-                problems.append(f"{path}: contains {marker!r}")
-        if not own_answers_allowed:
-            for question in questions:
-                pattern = rf"{re.escape(question.variable)}\s*=\s*\\?['\"]{question.key}\\?['\"]"
-                if re.search(pattern, text):
-                    problems.append(f"{path}: assigns the correct letter to {question.variable}")
-                if question.explanation and question.explanation[:60] in text:
-                    problems.append(f"{path}: contains the explanation of {question.variable}")
-    return problems
-
-
-def release(course_dir: Path = HERE) -> Path:
-    """Generate the student version into ``course_dir/release/`` and check it holds no key."""
-    api = make_api(course_dir)
-    result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
-    release_dir = Path(api.coursedir.format_path(api.coursedir.release_directory, ".", ASSIGNMENT))
-    problems = scan_for_key(release_dir, course_dir, own_answers_allowed=False)
-    if problems:
-        raise RuntimeError("the release would leak the answer key:\n" + "\n".join(problems))
-    return release_dir
-
-
-def submitted_students(course_dir: Path) -> list[str]:
-    """Student ids that have a ``submitted/<id>/autoencoder_quiz/`` folder."""
-    submitted = course_dir / "submitted"
-    if not submitted.is_dir():
-        return []
-    return sorted(p.parent.name for p in submitted.glob(f"*/{ASSIGNMENT}") if p.is_dir())
-
-
-def grade(course_dir: Path = HERE, *, reveal_answers: bool = False, students: list[str] | None = None,
-          log=print) -> GradeReport:
-    """Autograde every submission, generate feedback and write ``grades.csv``.
-
-    Re-running it gives the same scores: each submission is re-graded from scratch
-    (``--force``) and each student appears once in the gradebook and the CSV.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.plugins.export import CsvExportPlugin
-
-    api = make_api(course_dir, reveal_answers=reveal_answers)
-    report = GradeReport()
-
-    # Keep the gradebook in step with source/ (creates it on a fresh clone).
-    result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
-
-    ids = submitted_students(course_dir) if students is None else list(students)
-    for student in ids:
-        folder = course_dir / "submitted" / student / ASSIGNMENT
-        if not (folder / f"{NOTEBOOK}.ipynb").is_file():
-            found = sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
-            report.failures[student] = (
-                f"{folder} has no {NOTEBOOK}.ipynb (found: {', '.join(found) or 'nothing'}); "
-                f"copy the student's notebook to that name and grade again")
-            log(f"autograde SKIPPED for {student}: {report.failures[student]}")
-            continue
-        start = time.perf_counter()
-        result = api.autograde(ASSIGNMENT, student, force=True, create=True)
-        report.seconds[student] = time.perf_counter() - start
-        if not result["success"]:
-            report.failures[student] = result.get("error") or result.get("log") or "unknown error"
-            log(f"autograde FAILED for {student}:\n{report.failures[student]}")
-
-    graded = [s for s in ids if s not in report.failures]
-    # All students in one call when grading everyone: the HTML template is loaded once.
-    batches = [(None, graded)] if students is None else [(student, [student]) for student in graded]
-    for student_glob, members in batches:
-        if not members:
-            continue
-        result = api.generate_feedback(ASSIGNMENT, student_glob, force=True)
-        if not result["success"]:
-            error = result.get("error") or result.get("log") or "unknown error"
-            log(f"feedback FAILED for {', '.join(members)}:\n{error}")
-            for student in members:
-                report.failures[student] = "feedback: " + error
-    report.feedback_dir = Path(api.coursedir.root) / api.coursedir.feedback_directory
-
-    report.csv_path = Path(api.coursedir.root) / "grades.csv"
-    with Gradebook(api.coursedir.db_url) as gradebook:
-        exporter = CsvExportPlugin(to=str(report.csv_path))
-        exporter.export(gradebook)
-        assignment = gradebook.find_assignment(ASSIGNMENT)
-        report.max_score = float(assignment.max_score)
-        for student in ids:
-            try:
-                report.scores[student] = float(gradebook.find_submission(ASSIGNMENT, student).score)
-            except MissingEntry:
-                continue
-    return report
-
-
-def check(course_dir: Path = HERE) -> list[str]:
-    """Problems with the source notebook: structure, and whether its solutions pass."""
-    import nbformat
-    from nbgrader.validator import Validator
-
-    _ensure_tools_on_path()
-    grading = grading_module(course_dir)
-    path = source_notebook(course_dir)
-    problems = grading.check_source(nbformat.read(path, as_version=4))
-    results = Validator(config=load_config(course_dir)).validate(str(path))
-    for kind in ("type_changed", "changed", "failed"):
-        for item in results.get(kind, []):
-            problems.append(f"nbgrader validate: {kind} cell: {item['source'][:80]!r}")
-    return problems
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Release and grade the autoencoder quiz (nbgrader).")
-    parser.add_argument("command", choices=["release", "grade", "check"])
-    parser.add_argument("--course-dir", type=Path, default=HERE,
-                        help="nbgrader course directory (default: the folder of manage.py)")
-    parser.add_argument("--reveal-answers", action="store_true",
-                        help="grade: also show the correct letters in the feedback (after the quiz closed)")
-    parser.add_argument("--student", action="append", default=None,
-                        help="grade: only this student id (repeatable)")
-    args = parser.parse_args(argv)
-    course_dir = args.course_dir.resolve()
-    # nbgrader's gradebook triggers harmless SQLAlchemy "not in session" warnings.
-    warnings.filterwarnings("ignore", message=".*not in session.*")
-
-    if args.command == "release":
-        release_dir = release(course_dir)
-        print(f"Student version written to {release_dir} (no answer key found in it).")
-        print("Give students that folder, or run `nbgrader release_assignment autoencoder_quiz` for JupyterHub.")
-        return 0
-
-    if args.command == "check":
-        problems = check(course_dir)
-        for problem in problems:
-            print("PROBLEM:", problem)
-        print("Source notebook OK." if not problems else f"{len(problems)} problem(s).")
-        return 0 if not problems else 1
-
-    report = grade(course_dir, reveal_answers=args.reveal_answers, students=args.student)
-    if not report.seconds and not report.failures:
-        print(f"No submissions found in {course_dir / 'submitted'}/<student>/{ASSIGNMENT}/.")
-    for student in sorted(set(report.seconds) | set(report.failures)):
-        score = report.scores.get(student)
-        shown = "FAILED" if student in report.failures else f"{score:g} / {report.max_score:g}"
-        took = f"({report.seconds[student]:.1f} s)" if student in report.seconds else ""
-        print(f"{student:<30} {shown:>12}   {took}")
-    if report.seconds:
-        mean = sum(report.seconds.values()) / len(report.seconds)
-        print(f"Graded {len(report.seconds)} submission(s), {mean:.2f} s each on average.")
-        print(f"Feedback: {report.feedback_dir}/<student>/{ASSIGNMENT}/{NOTEBOOK}.html"
-              + (" (answers revealed)" if args.reveal_answers else ""))
-    print(f"Grades: {report.csv_path}")
-    return 1 if report.failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(default_course_dir=HERE))

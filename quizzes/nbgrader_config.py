@@ -2,7 +2,7 @@
 
 Read by ``quizzes/manage.py`` and by the plain ``nbgrader`` commands and the
 formgrader when they are started from this folder.  What it changes compared with
-nbgrader's defaults, and why (details in README.md and quiz_grading.py):
+nbgrader's defaults, and why (details in README.md and the course_quiz package):
 
 * autograding never executes student code: the first sanitize step rebuilds every
   submission from the source notebook plus the literal answers only;
@@ -10,17 +10,17 @@ nbgrader's defaults, and why (details in README.md and quiz_grading.py):
   aborting;
 * the feedback shows right/wrong, an explanation and a lesson pointer, never the
   hidden check or the correct letter (``QuizFeedback.reveal_answers`` after closing);
-* the student version of an answer cell is just ``qN = None`` (no code stub).
+* the student version of an answer cell reads ``qN = None`` where the solution was.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     ClearOutput,
+    ClearSolutions,
     DeduplicateIds,
     GetGrades,
     IgnorePattern,
@@ -30,37 +30,32 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+try:
+    from course_quiz import nbgrader_plugins as quiz
+except ImportError as error:  # pragma: no cover - a hub image without the course package
+    raise ImportError("the quiz needs the course package: pip install -e '.[instructor]' from the "
+                      "course repository (or pip install 'course_utils[instructor]')") from error
+
 _HERE = Path(__file__).resolve().parent
-
-
-def _load_grading_module():
-    """Import quiz_grading.py from this folder by its path (once per process)."""
-    name = "quiz_grading"
-    module = sys.modules.get(name)
-    if module is not None and Path(module.__file__).resolve() == _HERE / "quiz_grading.py":
-        return module
-    spec = importlib.util.spec_from_file_location(name, _HERE / "quiz_grading.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-quiz_grading = _load_grading_module()
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = str(_HERE)
 
 # --- student version -------------------------------------------------------
-# An answer cell holds "qN = None" followed by the solution region; in the
-# student version the region is simply removed.
-c.ClearSolutions.code_stub = {"python": ""}
+# An answer cell's solution region holds "qN = '<letter>'"; in the student version it
+# becomes "qN = None" (ClearAnswerSolutions), so the source assigns each answer once and
+# passes the same format rule as a student's notebook.  nbgrader's default list, with
+# ClearSolutions replaced:
+c.GenerateAssignment.preprocessors = [
+    quiz.ClearAnswerSolutions if step is ClearSolutions else step
+    for step in GenerateAssignment.class_traits()["preprocessors"].default_value
+]
 
 # --- autograding -------------------------------------------------------------
-c.Autograde.exporter_class = quiz_grading.TolerantNotebookExporter
+c.Autograde.exporter_class = quiz.TolerantNotebookExporter
 c.Autograde.sanitize_preprocessors = [
-    quiz_grading.RebuildFromSource,  # first: nothing the student wrote survives but the answers
+    quiz.RebuildFromSource,  # first: nothing the student wrote survives but the answers
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
@@ -70,7 +65,7 @@ c.OverwriteCells.add_missing_cells = True
 # The rebuilt notebook (instructor cells + literal answers) runs in a plain Python
 # process instead of a Jupyter kernel: same outputs, ~1 s less per submission.
 c.Autograde.autograde_preprocessors = [
-    quiz_grading.SubprocessExecute,
+    quiz.SubprocessExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -88,7 +83,7 @@ c.Execute.timeout = 30
 # --- feedback ---------------------------------------------------------------
 c.GenerateFeedback.preprocessors = [
     GetGrades,
-    quiz_grading.QuizFeedback,
+    quiz.QuizFeedback,
     CSSHTMLHeaderPreprocessor,
 ]
 c.QuizFeedback.reveal_answers = False

@@ -1,6 +1,6 @@
 """Run the code cells of a rebuilt quiz notebook in a plain Python process.
 
-Started by ``quiz_grading.SubprocessExecute`` as ``python -I quiz_runner.py``.  It
+Started by ``course_quiz.nbgrader_plugins.SubprocessExecute`` as ``python -I <path of this file>``.  It
 reads ``{"cells": [source, ...], "timeout": seconds}`` as JSON from stdin, runs the
 cells one after another in one namespace (like a kernel would) and writes one list
 of nbformat outputs per cell, as JSON, to the file descriptor that was stdout.
