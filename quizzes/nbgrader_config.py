@@ -49,7 +49,7 @@ c.CourseDirectory.root = str(_HERE)
 # ClearSolutions replaced:
 c.GenerateAssignment.preprocessors = [
     quiz.ClearAnswerSolutions if step is ClearSolutions else step
-    for step in GenerateAssignment.class_traits()["preprocessors"].default_value
+    for step in GenerateAssignment.class_traits()["preprocessors"].default()
 ]
 
 # --- autograding -------------------------------------------------------------
