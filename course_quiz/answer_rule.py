@@ -17,7 +17,8 @@ literal scores 0.
 
 The format check (:func:`check_answer_format`) applies this rule to the *source* of the answer
 cell: in IPython/Jupyter (JupyterLab, Colab, VS Code, ``nbgrader validate``) it takes the raw
-input history and looks at the last cell run before it that assigns ``qN``.  Outside IPython (a
+input history and looks at the last cell run before it that assigns or mentions ``qN`` and is not
+a check cell (the quiz's answer cells say "Your answer to question N (qN)").  Outside IPython (a
 plain Python process, such as the grader's runner) there is no history, and it checks the value
 of ``qN`` instead -- the grader has then already reduced every answer cell to one literal.
 """
@@ -146,15 +147,36 @@ def _input_history():
     return history[:-1]  # the last entry is the cell running now
 
 
-def answer_cell_source(name):
-    """Source of the last cell run before this one that assigns ``name``.
+_CHECKERS = ("check_answer_format", "answer_format_ok", "self_check")
+_OTHER_ANSWER = re.compile(r"^\s*q\d+\s*=(?!=)", re.MULTILINE)
 
-    ``""`` when this is IPython but no such cell was run; ``None`` outside IPython.
+
+def _is_answer_candidate(source, name):
+    """A cell that assigns ``name``, or mentions it and is not one of the quiz's check cells."""
+    if assigns(source, name):
+        return True
+    mentioned = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", source) is not None
+    return mentioned and not any(checker in source for checker in _CHECKERS)
+
+
+def find_answer_cell(name):
+    """``(source, cells_back)`` of the last cell run before this one that is an answer cell for ``name``.
+
+    An answer cell is a cell that assigns ``name`` or mentions it (the answer cells of the quiz
+    say "Your answer to ... (qN)") and is not a check cell.  ``("", 0)`` when this is IPython but
+    no such cell was run; ``(None, 0)`` outside IPython.  ``cells_back`` is 1 when no other cell
+    was run in between, except check cells and other questions' answer cells.
     """
     history = _input_history()
     if history is None:
-        return None
-    return next((cell for cell in reversed(history) if assigns(cell, name)), "")
+        return None, 0
+    back = 0
+    for cell in reversed(history):
+        if _is_answer_candidate(cell, name):
+            return cell, back + 1
+        if not (any(checker in cell for checker in _CHECKERS) or _OTHER_ANSWER.search(cell)):
+            back += 1  # check cells and other questions' answer cells in between do not count
+    return "", 0
 
 
 def judge(name, value):
@@ -162,7 +184,7 @@ def judge(name, value):
 
     ``looked_at`` is ``"cell"`` (the answer cell's source, in IPython) or ``"value"``.
     """
-    source = answer_cell_source(name)
+    source, _ = find_answer_cell(name)
     if source == "":
         return None, REASON_NO_CELL, "cell"
     if source is not None:
@@ -176,13 +198,25 @@ def judge(name, value):
     return None, REASON_LETTER if isinstance(value, str) else REASON_NOT_LITERAL, "value"
 
 
-def answer_format_ok(name, value):
+_UNSET = object()
+
+
+def _caller_value(name, value, depth=2):
+    """``value``, or when it was not given the caller's global ``name`` (None if undefined)."""
+    return sys._getframe(depth).f_globals.get(name) if value is _UNSET else value
+
+
+def answer_format_ok(name, value=_UNSET):
     """True when the grader will read one of the four letters for ``name`` (right or wrong)."""
-    return judge(name, value)[0] is not None
+    return judge(name, _caller_value(name, value))[0] is not None
 
 
-def check_answer_format(name, value):
-    """Print what the grader will do with the answer cell of ``name`` (never whether it is right)."""
+def check_answer_format(name, value=_UNSET):
+    """Print what the grader will do with the answer cell of ``name`` (never whether it is right).
+
+    ``value`` defaults to the variable ``name`` of the notebook (None if it is not defined).
+    """
+    value = _caller_value(name, value)
     letter, reason, looked_at = judge(name, value)
     if letter is not None:
         where = "from your answer cell " if looked_at == "cell" else ""
@@ -197,4 +231,7 @@ def check_answer_format(name, value):
     else:
         message = (f"{name}: as it stands this answer scores 0 - {reason.replace('qN', name)}. "
                    f"Write one line {name} = 'a' (or 'b', 'c', 'd') in the answer cell and run it.")
+    if looked_at == "cell" and find_answer_cell(name)[1] > 1:
+        message += (f" (Read from the last cell you ran that uses {name}; if you have changed the "
+                    "answer cell since, run it again, then this check.)")
     print(message)

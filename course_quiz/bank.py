@@ -291,9 +291,9 @@ def check_source(notebook: Any) -> list[str]:
             problems.append(f"{var}{TEST_SUFFIX}: add a visible line '# Taught in: <lesson>'")
         if not question.explanation:
             problems.append(f"{var}{TEST_SUFFIX}: add '# Explanation: ...' comment lines to the hidden region")
-        if f'answer_format_ok("{var}", {var})' not in split_hidden(cell_source(test_cell) or "")[0]:
+        if f'assert answer_format_ok("{var}")' not in split_hidden(cell_source(test_cell) or "")[0]:
             problems.append(f"{var}{TEST_SUFFIX}: the visible part must assert "
-                            f'answer_format_ok("{var}", {var}) (the format rule the grader uses)')
+                            f'answer_format_ok("{var}") (the format rule the grader uses)')
         answer = by_id.get(var + ANSWER_SUFFIX)
         if answer is None:
             problems.append(f"{var}: no answer cell with grade_id '{var}{ANSWER_SUFFIX}'")

@@ -272,9 +272,9 @@ def test_runner_outside_ipython_checks_the_value_of_the_rebuilt_answer():
     """In the grader's runner there is no IPython history: the format check and the visible test
     fall back to the value, which the rebuild has already reduced to one literal."""
     setup = bank.setup_cell_source()
-    results = run_runner([setup, "q1 = 'C'", 'check_answer_format("q1", q1)', 'assert answer_format_ok("q1", q1)',
-                          "q2 = None  # " + answer_rule.REASON_TWICE, 'check_answer_format("q2", q2)',
-                          'assert answer_format_ok("q2", q2)'], timeout=5)
+    results = run_runner([setup, "q1 = 'C'", 'check_answer_format("q1")', 'assert answer_format_ok("q1")',
+                          "q2 = None  # " + answer_rule.REASON_TWICE, 'check_answer_format("q2")',
+                          'assert answer_format_ok("q2")'], timeout=5)
     assert results[0] == [] and results[1] == []
     assert results[2][0]["text"].startswith("q1: format OK - the grader will read 'c' (this")
     assert results[3] == []

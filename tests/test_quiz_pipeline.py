@@ -512,6 +512,7 @@ def test_feedback_has_no_answer_key(course):
     def normalise(text: str) -> str:
         text = re.sub(r"\s*=\s*", "=", text)  # syntax highlighting leaves spaces around '='
         text = re.sub(r"q(\d+)='[a-d]'", r"q\1=ANSWER", text)
+        text = re.sub(r"the grader will read '[a-d]'", "the grader will read ANSWER", text)  # their own letter
         text = re.sub(r"(q\d+): (?:not correct|correct)", r"\1: MARK", text)
         return re.sub(r"Score: [0-9.]+", "Score: S", text)
 
