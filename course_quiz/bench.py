@@ -86,6 +86,73 @@ def write_submissions(course_dir: Path, release_nb: dict[str, Any], key: str, n:
     return expected
 
 
+def simulate_class(key: dict[str, str], n: int, seed: int = 0) -> dict[str, dict[str, str]]:
+    """A generated class with known item statistics: ``responses[student][question]``.
+
+    Each answer is ``'a'``-``'d'``, ``'invalid'`` or ``'blank'``.  Students have an ability
+    ``theta ~ N(0, 1)``; by default a question is answered right with probability
+    ``1 / (1 + exp(-1.7 (theta - b)))`` (difficulty ``b`` from -1.5 to 1.5), a wrong answer picks
+    a distractor (the last one half as often), and 3 % of answers are invalid or blank.  The
+    first three questions are special: the 1st is answered right by everyone, the 2nd by coin
+    flips between the key and one distractor, the 3rd right by everyone except the strongest
+    30 %, who all choose the same distractor (negative discrimination).
+    """
+    import math
+
+    rng = random.Random(seed)
+    questions = list(key)
+    thetas = sorted(rng.gauss(0, 1) for _ in range(n))
+    strong = thetas[int(0.7 * n)] if n else 0.0
+    responses: dict[str, dict[str, str]] = {}
+    for i, theta in enumerate(rng.sample(thetas, n)):
+        answers = {}
+        for j, q in enumerate(questions):
+            right = key[q]
+            distractors = [c for c in "abcd" if c != right]
+            if j == 0:
+                answers[q] = right
+            elif j == 1:
+                answers[q] = right if rng.random() < 0.5 else distractors[0]
+            elif j == 2:
+                answers[q] = distractors[1] if theta >= strong else right
+            else:
+                b = -1.5 + 3.0 * (j - 3) / max(1, len(questions) - 4)
+                u = rng.random()
+                if u < 0.015:
+                    answers[q] = "invalid"
+                elif u < 0.03:
+                    answers[q] = "blank"
+                elif rng.random() < 1 / (1 + math.exp(-1.7 * (theta - b))):
+                    answers[q] = right
+                else:
+                    answers[q] = rng.choices(distractors, weights=[2, 2, 1])[0]
+        responses[f"student{i:04d}"] = answers
+    return responses
+
+
+def answer_cell_for(question: str, response: str) -> str:
+    """The answer cell a student with this response writes (``invalid`` -> ``'e'``, ``blank`` -> None)."""
+    if response == "blank":
+        return f"{question} = None"
+    if response == "invalid":
+        return f"{question} = 'e'"
+    return f"{question} = '{response}'"
+
+
+def write_class(course_dir: Path, release_nb: dict[str, Any], responses: dict[str, dict[str, str]]) -> None:
+    """Write the submissions of :func:`simulate_class` under ``course_dir/submitted/``."""
+    for student, answers in responses.items():
+        nb = copy.deepcopy(release_nb)
+        for cell in nb["cells"]:
+            gid = bank.grade_id(cell) or ""
+            if gid.endswith(bank.ANSWER_SUFFIX) and gid[: -len(bank.ANSWER_SUFFIX)] in answers:
+                q = gid[: -len(bank.ANSWER_SUFFIX)]
+                cell["source"] = answer_cell_for(q, answers[q])
+        folder = course_dir / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{NOTEBOOK}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+
+
 def _load() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]

@@ -19,8 +19,9 @@ Definitions (classical test theory, as in Moodle's and Canvas' quiz statistics):
 * ``discrimination`` -- point-biserial correlation between the item (1 right / 0 wrong) and the
   *rest* score (the total without this item), so that an item does not correlate with itself;
   undefined (empty) when everyone, or no one, got it right;
-* ``upper_lower`` -- share correct in the top 27 % of students by total score minus the share
-  correct in the bottom 27 % (ties broken by student id);
+* ``upper_lower`` -- share correct in the top 27 % of students minus the share correct in the
+  bottom 27 %, the students ranked by their rest score (ties broken by student id): ranking by
+  the total, which contains the item, would credit even a coin-flip item with about +0.4;
 * KR-20 -- ``k/(k-1) * (1 - sum p(1-p) / var(total))`` with population variances.
 
 Flags: ``easy`` (p_correct > 0.9), ``hard`` (< 0.3), ``negative discrimination`` (< 0),
@@ -142,9 +143,7 @@ def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
     right = {s: [1.0 if responses[s].get(q) == key[q] else 0.0 for q in questions] for s in students}
     totals = {s: int(sum(right[s])) for s in students}
     n, k = len(students), len(questions)
-    ranked = sorted(students, key=lambda s: (totals[s], s))
     group = max(1, round(GROUP_SHARE * n)) if n >= 2 else 0
-    lower, upper = ranked[:group], ranked[n - group:]
 
     items = []
     for j, q in enumerate(questions):
@@ -153,7 +152,9 @@ def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
         counts = {c: sum(1 for s in students if responses[s].get(q, "blank") == c) for c in CATEGORIES}
         p = _mean(x)
         disc = _pearson(x, rest)
-        ul = (_mean([right[s][j] for s in upper]) - _mean([right[s][j] for s in lower])) if group else math.nan
+        ranked = sorted(range(n), key=lambda i: (rest[i], students[i]))  # by the rest score, ties by id
+        lower, upper = ranked[:group], ranked[n - group:]
+        ul = (_mean([x[i] for i in upper]) - _mean([x[i] for i in lower])) if group else math.nan
         flags = []
         if n:
             if p > EASY:
