@@ -21,7 +21,7 @@ LAB_ARGS  ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock export \
-        quiz-release grade memcheck bench bench-quick
+        quiz-release grade quiz-report memcheck bench bench-quick
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -69,6 +69,9 @@ quiz-release: $(STAMP)  ## instructor: build the student version of the quiz int
 
 grade: $(STAMP)  ## instructor: autograde quizzes/submitted/, feedback into quizzes/feedback/, quizzes/grades.csv
 	$(PY) quizzes/manage.py grade
+
+quiz-report: $(STAMP)  ## instructor, after grade: item analysis -> quizzes/item_analysis.csv, item_analysis.png
+	MPLBACKEND=Agg $(PY) quizzes/manage.py report
 
 bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whole course) → benchmarks/results.md (35–60 min)
 	$(PY) benchmarks/run.py
