@@ -223,7 +223,10 @@ def check_answer_format(name, value=_UNSET):
         message = (f"{name}: format OK - the grader will read {letter!r} {where}"
                    "(this does not say whether it is right).")
         if looked_at == "cell" and normalise_answer(value) != letter:
-            shown = repr(value)[:40]
+            try:
+                shown = repr(value)[:40]
+            except Exception:  # an object whose __repr__ fails
+                shown = f"a {type(value).__name__} object"
             message += (f" Note: {name} holds {shown} right now because of other code; the grader "
                         f"ignores that and reads {letter!r}.")
     elif reason in (REASON_NONE, REASON_NO_CELL) and value is None:
