@@ -268,7 +268,7 @@ def plot(report: ItemReport, path: Path) -> Path:
     bottom = [0.0] * len(items)
     for category in CATEGORIES:
         shares = [item.counts[category] / item.n if item.n else 0.0 for item in items]
-        bars = ax.bar(xs, shares, bottom=bottom, color=palette[category], label=category)
+        bars = ax.bar(xs, shares, bottom=bottom, color=palette[category])
         for bar, item in zip(bars, items):
             if item.key == category:
                 bar.set_edgecolor("black")
@@ -276,7 +276,11 @@ def plot(report: ItemReport, path: Path) -> Path:
         bottom = [b + s for b, s in zip(bottom, shares)]
     ax.set(xticks=xs, xticklabels=names, ylim=(0, 1), ylabel="share of students",
            title="Choices per question (the key is outlined in black)")
-    ax.legend(ncol=6, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, -0.28))
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=palette[c], label=c) for c in CATEGORIES]
+    handles.append(Patch(facecolor="white", edgecolor="black", linewidth=2, label="key"))
+    ax.legend(handles=handles, ncol=7, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, -0.28))
 
     ax = axes[1, 1]
     scores = list(report.scores.values())
