@@ -153,6 +153,14 @@ def write_class(course_dir: Path, release_nb: dict[str, Any], responses: dict[st
         (folder / f"{NOTEBOOK}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children (and theirs)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _load() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -166,7 +174,9 @@ def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | Non
 
     Returns a dict with ``n``, ``release_seconds`` (generate_assignment + key scan),
     ``grade_seconds`` (``manage.py grade``: autograde + feedback + CSV, in a subprocess),
-    ``per_submission``, ``correct`` (scores equal to the expected score), ``all_correct``,
+    ``per_submission``, ``grade_cpu_seconds`` (CPU time of the grading processes: about the wall
+    time on an idle machine, since grading runs one submission at a time), ``correct`` (scores
+    equal to the expected score), ``all_correct``,
     ``returncode``, ``report_seconds`` (item analysis, if ``report``), ``load_before`` /
     ``load_after`` (1/5/15-minute load averages), ``cpus`` and ``course_dir`` (the copy).
     """
@@ -184,10 +194,12 @@ def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | Non
     expected = write_submissions(course, release_nb, key, n)
 
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(course / "manage.py"), "grade", "--course-dir", str(course)],
                           env=env, capture_output=True, text=True, timeout=timeout)
     grade_s = time.perf_counter() - start
+    grade_cpu = _children_cpu() - cpu_before
     got: dict[str, float] = {}
     csv_path = course / "grades.csv"
     if csv_path.is_file():
@@ -197,6 +209,7 @@ def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | Non
     result: dict[str, Any] = {
         "n": n, "release_seconds": round(release_s, 2), "grade_seconds": round(grade_s, 2),
         "per_submission": round(grade_s / n, 3) if n else None, "correct": correct,
+        "grade_cpu_seconds": round(grade_cpu, 2),
         "all_correct": correct == n and proc.returncode == 0, "returncode": proc.returncode,
         "load_before": load_before, "cpus": os.cpu_count(), "course_dir": str(course),
         "output_tail": (proc.stdout + proc.stderr)[-2000:] if proc.returncode else "",

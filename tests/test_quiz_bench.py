@@ -28,7 +28,7 @@ def test_grade_generated_reports_timing_and_correctness(tmp_path):
     result = grade_generated(6, tmp_path)
     assert result["all_correct"], result["output_tail"]
     assert result["correct"] == result["n"] == 6 and result["returncode"] == 0
-    for name in ("release_seconds", "grade_seconds", "per_submission", "report_seconds", "cpus"):
+    for name in ("release_seconds", "grade_seconds", "grade_cpu_seconds", "per_submission", "report_seconds", "cpus"):
         assert result[name] > 0, name
     assert len(result["load_before"]) == 3 and len(result["load_after"]) == 3
     assert (Path(result["course_dir"]) / "item_analysis.csv").is_file()
