@@ -78,8 +78,8 @@ def _check_same_features(train_shape: tuple[int, ...], test_shape: tuple[int, ..
 class PCAReconstructor:
     """PCA with ``k`` components used as a (linear) autoencoder.
 
-    Taught in: 01_background (PCA is the linear special case), 02_mnist_autoencoder
-    (PCA-32 against the seed's 32-unit model), 03_breast_cancer_autoencoder (PCA-7).
+    Taught in: 02_mnist_autoencoder (PCA-32 against the seed's 32-unit model),
+    03_breast_cancer_autoencoder (PCA-7) and 06_project_ideas.
 
     ``fit`` flattens samples to vectors, ``encode`` gives the ``k`` coordinates,
     ``decode`` maps them back, and ``reconstruct`` (also ``__call__``) returns
@@ -170,7 +170,7 @@ def pca_reconstruct(
 ) -> tuple[np.ndarray, Any]:
     """Fit PCA with ``k`` components on ``x_train`` and reconstruct ``x_test``.
 
-    Taught in: 01_background, 02_mnist_autoencoder, 03_breast_cancer_autoencoder.
+    Taught in: 01_background (PCA is the linear special case).
 
     Images are flattened for PCA and the reconstruction gets ``x_test``'s shape back.
     Returns ``(x_hat, pca)`` where ``pca`` is the fitted ``sklearn.decomposition.PCA``
@@ -253,7 +253,7 @@ def _tv(batch: np.ndarray, weight: float = 0.1, max_num_iter: int = 100) -> np.n
 def estimate_noise_sigma(image: ArrayLike) -> float:
     """Robust estimate of the Gaussian noise σ of one grey-scale image (Donoho's MAD rule).
 
-    Taught in: 04_medical_image_denoising (non-local means needs the noise level).
+    Used by the ``"nlm"`` filter of :func:`denoise`, which needs the noise level.
 
     ``σ ≈ median(|HH|) / 0.6745`` where ``HH`` are the finest diagonal Haar wavelet
     coefficients ``(a - b - c + d) / 2`` of 2x2 pixel blocks — the same rule as
@@ -453,7 +453,7 @@ def best_classical_filters(
 ) -> dict[str, dict[str, Any]]:
     """Tune every classical filter on validation images: ``{method: best_params}``.
 
-    Taught in: 04_medical_image_denoising.  Use with :func:`denoise` or :func:`make_filter`:
+    A shortcut for tuning every filter with :func:`tune_filter`.  Use with :func:`denoise` or :func:`make_filter`:
     ``best = best_classical_filters(noisy_val, clean_val)``;
     ``denoise(noisy_test, "tv", **best["tv"])``.  The validation PSNR of each choice is
     available from :func:`tune_filter` if you need it.

@@ -94,7 +94,7 @@ _PATIENT_TAGS = (
 class DicomPixelInfo:
     """How the stored pixel values of a DICOM image map to ``[0, 1]`` and back.
 
-    Taught in: 04_medical_image_denoising.
+    Returned by :func:`dicom_to_float`; :func:`float_to_stored` needs it to map back.
 
     ``lo`` / ``hi`` are the stored values that map to 0 and 1; ``bits_allocated``,
     ``bits_stored`` and ``pixel_representation`` (0 = unsigned, 1 = signed) describe the integer
@@ -248,7 +248,7 @@ def dicom_to_float(ds: Dataset | str | os.PathLike[str], *, value_range: Any = N
 def float_to_stored(image01: Any, info: DicomPixelInfo) -> np.ndarray:
     """Map a ``[0, 1]`` float image back to stored integers of ``info.dtype``.
 
-    Taught in: 04_medical_image_denoising.
+    Used by :func:`denoised_dicom`.
 
     ``stored = round(lo + image * (hi - lo))``, clipped to what ``BitsStored`` can hold.
     ``image01`` must have ``info.shape`` (a trailing channel axis of 1 is accepted) and finite
@@ -291,7 +291,7 @@ def denoised_dicom(
 ) -> Dataset:
     """A copy of ``ds`` whose pixel data is ``image01`` (floats in ``[0, 1]``), ready to save.
 
-    Taught in: 04_medical_image_denoising.
+    Used by :func:`write_denoised_dicom`.
 
     The floats are mapped back with the same ``value_range`` rule as :func:`dicom_to_float`
     (default: the source image's min..max stored values) into the source's bit depth and

@@ -299,7 +299,7 @@ def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float:
 def roc_curve_points(labels: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve as ``(fpr, tpr, thresholds)`` arrays (``sklearn.metrics.roc_curve``).
 
-    Taught in: 03_breast_cancer_autoencoder.  ``thresholds[i]`` flags ``score >= thresholds[i]``
+    Used by the ROC plot and the threshold widget.  ``thresholds[i]`` flags ``score >= thresholds[i]``
     and gives the point ``(fpr[i], tpr[i])``; the first threshold is ``inf`` (nothing flagged).
     """
     from sklearn.metrics import roc_curve
@@ -327,7 +327,7 @@ def threshold_percentile(train_errors: ArrayLike, q: float = 95.0) -> float:
 def threshold_youden(labels: ArrayLike, scores: ArrayLike) -> float:
     """Threshold maximising Youden's J = TPR − FPR (= sensitivity + specificity − 1).
 
-    Taught in: 03_breast_cancer_autoencoder.  It needs labels, so choose it on training or
+    An alternative to :func:`threshold_percentile`.  It needs labels, so choose it on training or
     validation data, never on the test set you report.  Ties go to the highest threshold
     (fewest alarms).  The returned value is one of the scores; flag ``score >= threshold``.
     """

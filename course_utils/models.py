@@ -19,12 +19,10 @@ Public API
 ----------
 Autoencoder, VAE, Sampling, ResidualOutput (Keras classes)
 build_dense_autoencoder, build_conv_autoencoder, build_conv_denoiser, build_vae
-count_params
+count_params, CUSTOM_OBJECTS
 """
 
 from __future__ import annotations
-
-from ._checks import is_int, positive_int
 
 import math
 import numbers
@@ -35,7 +33,10 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from . import training as _training  # noqa: F401  (registers the fast recipe's schedule for loading)
+from ._checks import input_shape as check_input_shape
+from ._checks import is_int, non_negative_float, positive_int, sizes
+from ._checks import seed as check_seed
+from .schedules import WarmupStableDecay
 
 __all__ = [
     "Autoencoder",
@@ -47,6 +48,7 @@ __all__ = [
     "build_conv_denoiser",
     "build_vae",
     "count_params",
+    "CUSTOM_OBJECTS",
 ]
 
 _PACKAGE = "course_utils"
@@ -56,25 +58,6 @@ _RECONSTRUCTION_LOSSES = ("binary_crossentropy", "bce", "mse", "mean_squared_err
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-_is_int = is_int
-_positive_int = positive_int
-
-
-def _sizes(name: str, value: Any, *, allow_empty: bool) -> tuple[int, ...]:
-    """A tuple of positive ints from an int or a sequence of ints."""
-    if _is_int(value):
-        value = (value,)
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValueError(f"{name} must be a sequence of positive integers, got {value!r}")
-    sizes = tuple(value)
-    if not sizes and not allow_empty:
-        raise ValueError(f"{name} must contain at least one positive integer, got {value!r}")
-    for s in sizes:
-        if not _is_int(s) or s <= 0:
-            raise ValueError(f"{name} must contain only positive integers, got {value!r}")
-    return tuple(int(s) for s in sizes)
-
-
 def _activation(name: str, value: Any) -> Any:
     """Check that ``value`` names a Keras activation (or is a callable); return it unchanged."""
     if value is None or callable(value):
@@ -104,12 +87,6 @@ def _loss(value: Any) -> Any:
             "'mse' or 'mae', or a callable"
         ) from None
     return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def _optimizer(optimizer: Any, learning_rate: Any) -> keras.optimizers.Optimizer:
@@ -155,7 +132,7 @@ def _image_shape(input_shape: Any) -> tuple[int, int, int]:
             f"input_shape must be (height, width, channels), e.g. (28, 28, 1), got {input_shape!r}"
         )
     for s in input_shape:
-        if not _is_int(s) or s <= 0:
+        if not is_int(s) or s <= 0:
             raise ValueError(f"input_shape must contain positive integers (height, width, channels), got {input_shape!r}")
     h, w, c = (int(s) for s in input_shape)
     return h, w, c
@@ -179,7 +156,7 @@ def _predict(model: keras.Model, x: Any, batch_size: int) -> Any:
     Eager calls avoid tracing a new ``predict`` function for every small call (and TensorFlow's
     retracing warnings in notebooks).
     """
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     x = np.asarray(x)
     if np.issubdtype(x.dtype, np.floating):
         x = x.astype("float32", copy=False)
@@ -198,9 +175,7 @@ class _Seeds:
     """Deterministic per-layer seeds derived from one builder seed (None -> Keras' global RNG)."""
 
     def __init__(self, seed: int | None) -> None:
-        if seed is not None and (not _is_int(seed) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        self._seed = None if seed is None else int(seed)
+        self._seed = check_seed(seed)
         self._count = 0
 
     def next(self) -> int | None:
@@ -220,7 +195,8 @@ class _Seeds:
 class Autoencoder(keras.Model):
     """An autoencoder made of an ``encoder`` and a ``decoder`` model: ``call(x) = decoder(encoder(x))``.
 
-    Taught in: 01_background and 02_mnist_autoencoder.
+    Built by :func:`build_dense_autoencoder`, :func:`build_conv_autoencoder` and
+    :func:`build_conv_denoiser`.
 
     ``ae.encoder`` and ``ae.decoder`` are ordinary Keras models sharing the
     autoencoder's weights, so after ``train(ae, x)`` ``ae.encoder.predict(x)`` returns the
@@ -268,7 +244,7 @@ class Autoencoder(keras.Model):
 class ResidualOutput(layers.Layer):
     """``clip(x - noise, low, high)``: the output layer of a residual denoiser.
 
-    Taught in: 04_medical_image_denoising.  The network before it estimates the noise;
+    The last layer of :func:`build_conv_denoiser` with ``residual=True``.  The network before it estimates the noise;
     subtracting it from the noisy input gives the denoised image, clipped to the valid
     intensity range.
     """
@@ -293,7 +269,7 @@ class ResidualOutput(layers.Layer):
 class Sampling(layers.Layer):
     """The reparameterisation trick: ``z = z_mean + exp(z_log_var / 2) * eps``, ``eps ~ N(0, I)``.
 
-    Taught in: 05_variational_autoencoders.  ``eps`` comes from a
+    The sampling layer of :func:`build_vae`.  ``eps`` comes from a
     ``keras.random.SeedGenerator`` seeded with ``seed``, so two layers built with the
     same seed draw the same sequence of noise.
     """
@@ -346,7 +322,7 @@ class VAE(keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model) or not isinstance(decoder, keras.Model):
             raise ValueError("VAE needs two keras.Model instances: encoder and decoder")
-        self.beta = _non_negative("beta", beta)
+        self.beta = non_negative_float("beta", beta)
         if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
             raise ValueError(
                 f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}"
@@ -435,10 +411,8 @@ class VAE(keras.Model):
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Decode ``n`` codes drawn from the prior N(0, I); the same ``seed`` gives the same images."""
-        n = _positive_int("n", n)
-        if seed is not None and (not _is_int(seed) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        z = keras.random.normal((n, self.latent_dim), seed=None if seed is None else int(seed))
+        n = positive_int("n", n)
+        z = keras.random.normal((n, self.latent_dim), seed=check_seed(seed))
         return self.decode(ops.convert_to_numpy(z))
 
     def get_config(self) -> dict[str, Any]:
@@ -514,16 +488,16 @@ def build_dense_autoencoder(
       the global random state; ``None`` uses Keras' global RNG (see ``runtime.set_seed``).
     * ``compile=False`` returns the model uncompiled.
     """
-    input_dim = _positive_int("input_dim", input_dim)
-    code_dim = _positive_int("code_dim", code_dim)
-    hidden = _sizes("hidden", hidden, allow_empty=True)
+    input_dim = positive_int("input_dim", input_dim)
+    code_dim = positive_int("code_dim", code_dim)
+    hidden = sizes("hidden", hidden, allow_empty=True)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
     code_activation = activation if code_activation is None else _activation("code_activation", code_activation)
     output_activation = _activation("output_activation", output_activation)
-    l1 = _non_negative("l1", l1)
-    input_noise = _non_negative("input_noise", input_noise)
+    l1 = non_negative_float("l1", l1)
+    input_noise = non_negative_float("input_noise", input_noise)
     if compile:
         loss = _loss(loss)
         _optimizer(optimizer, learning_rate)
@@ -556,7 +530,7 @@ def build_dense_autoencoder(
 
 
 def _conv_args(kernel_size: Any, activation: Any, output_activation: Any) -> tuple[int, Any, Any]:
-    kernel_size = _positive_int("kernel_size", kernel_size)
+    kernel_size = positive_int("kernel_size", kernel_size)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
@@ -583,8 +557,7 @@ def build_conv_autoencoder(
 ) -> Autoencoder:
     """A convolutional autoencoder for ``(height, width, channels)`` images.
 
-    Taught in: 02_mnist_autoencoder (convolutional variant) and 04_medical_image_denoising
-    (the plain conv AE that only ties a Gaussian filter).
+    Taught in: 02_mnist_autoencoder (convolutional variant) and 06_project_ideas.
 
     Encoder: for each entry ``f`` of ``filters`` one convolution with ``f`` channels that halves
     height and width (``downsampling="stride"``: stride-2 convolution; ``"pool"``: convolution then
@@ -598,17 +571,17 @@ def build_conv_autoencoder(
     ``input_noise > 0`` adds Gaussian noise to the input during training (denoising AE).
     """
     shape = _image_shape(input_shape)
-    filters = _sizes("filters", filters, allow_empty=False)
+    filters = sizes("filters", filters, allow_empty=False)
     _check_halvable(shape, len(filters))
     if code_dim is not None:
-        code_dim = _positive_int("code_dim", code_dim)
+        code_dim = positive_int("code_dim", code_dim)
     kernel_size, activation, output_activation = _conv_args(kernel_size, activation, output_activation)
     code_activation = activation if code_activation is None else _activation("code_activation", code_activation)
     if downsampling not in ("stride", "pool"):
         raise ValueError(f"downsampling must be 'stride' or 'pool', got {downsampling!r}")
     if upsampling not in ("transpose", "upsample"):
         raise ValueError(f"upsampling must be 'transpose' or 'upsample', got {upsampling!r}")
-    input_noise = _non_negative("input_noise", input_noise)
+    input_noise = non_negative_float("input_noise", input_noise)
     if compile:
         loss = _loss(loss)
         _optimizer(optimizer, learning_rate)
@@ -708,7 +681,7 @@ def build_conv_denoiser(
     ``build_conv_autoencoder`` of the same depth only tied the filter.
     """
     shape = _image_shape(input_shape)
-    filters = _sizes("filters", filters, allow_empty=False)
+    filters = sizes("filters", filters, allow_empty=False)
     _check_halvable(shape, len(filters))
     if not isinstance(skip, bool) or not isinstance(residual, bool):
         raise ValueError(f"skip and residual must be True or False, got skip={skip!r}, residual={residual!r}")
@@ -801,21 +774,14 @@ def build_vae(
     with ``"mse"`` use ``output_activation="sigmoid"`` or ``"linear"`` to match the data range.
     ``seed`` seeds the initial weights and the sampling layer's ``SeedGenerator``.
     """
-    if _is_int(input_shape):
-        input_shape = (input_shape,)
-    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) not in (1, 2, 3):
-        raise ValueError(f"input_shape must be (features,) or (height, width, channels), got {input_shape!r}")
-    for s in input_shape:
-        if not _is_int(s) or s <= 0:
-            raise ValueError(f"input_shape must contain positive integers, got {input_shape!r}")
-    shape = tuple(int(s) for s in input_shape)
-    latent_dim = _positive_int("latent_dim", latent_dim)
-    hidden = _sizes("hidden", hidden, allow_empty=True)
+    shape = check_input_shape(input_shape)
+    latent_dim = positive_int("latent_dim", latent_dim)
+    hidden = sizes("hidden", hidden, allow_empty=True)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
     output_activation = _activation("output_activation", output_activation)
-    beta = _non_negative("beta", beta)
+    beta = non_negative_float("beta", beta)
     if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
         raise ValueError(f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}")
     if compile:
@@ -855,3 +821,12 @@ def count_params(model: keras.Model, trainable_only: bool = False) -> int:
     if trainable_only:
         return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
     return int(model.count_params())
+
+
+# Every Keras class a saved course model may contain, by its class name.  They are registered
+# under the package name when this module is imported, so ``keras.models.load_model`` needs no
+# ``custom_objects``; pass ``custom_objects=CUSTOM_OBJECTS`` where registration is not wanted.
+# WarmupStableDecay is the optimizer schedule of the fast recipe (course_utils.training).
+CUSTOM_OBJECTS: dict[str, type] = {
+    cls.__name__: cls for cls in (Autoencoder, VAE, Sampling, ResidualOutput, WarmupStableDecay)
+}

@@ -95,7 +95,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 def to_image(sample: ArrayLike, image_shape: tuple[int, ...] | None = None) -> np.ndarray:
     """One sample as a displayable image: ``(H, W)`` or ``(H, W, 3|4)``.
 
-    Taught in: 02_mnist_autoencoder.  Accepts ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or a
+    Used by every image plot here.  Accepts ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or a
     flattened vector; a vector needs ``image_shape`` unless its length is a perfect square
     (784 -> 28x28).
     """
@@ -379,7 +379,7 @@ def decode_grid(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decode a regular grid of latent codes into one big image (the "manifold" canvas).
 
-    Taught in: 05_variational_autoencoders.
+    Not called by a lesson today (lesson 05 decodes its own latent grid).
 
     Codes start from ``base_code`` (zeros by default, length ``latent_dim``) and vary the two
     coordinates ``dims`` over ``np.linspace(-span, span, n)`` — or over ``grid`` (one array for
@@ -525,7 +525,7 @@ def score_histogram(
     values = np.log10(np.clip(s, 1e-12, None)) if logx else s
     edges = np.histogram_bin_edges(values, bins=bins)
     for i, (cls, name) in enumerate(zip((0, 1), names, strict=True)):
-        ax.hist(values[y == cls], bins=edges, alpha=0.6, color=_color(i), label=name,
+        ax.hist(values[y == cls], bins=list(edges), alpha=0.6, color=_color(i), label=name,
                 hatch=("", "//")[i], edgecolor=_color(i))
     if threshold is not None:
         t = np.log10(max(float(threshold), 1e-12)) if logx else float(threshold)
@@ -572,8 +572,8 @@ def comparison_bar(
 ) -> Figure:
     """Bar chart of a results table, with error bars when a value is ``(mean, sd)``.
 
-    Taught in: 02_mnist_autoencoder (test MSE per variant), 03_breast_cancer_autoencoder
-    (AUC mean ± sd per method), 04_medical_image_denoising (PSNR per method).
+    Taught in: 02_mnist_autoencoder (test MSE per variant) and 03_breast_cancer_autoencoder
+    (AUC mean ± sd per method).
 
     ``table`` maps a method name to a number, to ``(mean, sd)``, or to a dict
     ``{metric: number | (mean, sd)}``.  With dicts, ``metric`` picks one column; ``None``

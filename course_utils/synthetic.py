@@ -25,10 +25,12 @@ with a clear message for nonsensical arguments.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
+
+from ._checks import int_at_least, is_real, number_in
+from ._checks import seed as check_seed
 
 __all__ = [
     "ECG_ANOMALY_KINDS",
@@ -55,23 +57,8 @@ ECG_ANOMALY_KINDS: tuple[str, ...] = (
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-def _int_at_least(name: str, value: Any, low: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
-    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
-            or not low <= value <= high):
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    return float(value)
-
-
 def _rng(seed: Any) -> np.random.Generator:
-    if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return np.random.default_rng(None if seed is None else int(seed))
+    return np.random.default_rng(check_seed(seed))
 
 
 def _bump(t: np.ndarray, centre: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
@@ -105,10 +92,10 @@ def ecg_like_signals(
 
     The waveform is a caricature for teaching, **not** a physiological model.
     """
-    n = _int_at_least("n", n, 1)
-    length = _int_at_least("length", length, 32)
-    frac = _fraction("anomaly_fraction", anomaly_fraction)
-    noise = _fraction("noise", noise, high=1.0)
+    n = int_at_least("n", n, 1)
+    length = int_at_least("length", length, 32)
+    frac = number_in("anomaly_fraction", anomaly_fraction, 0.0, 1.0)
+    noise = number_in("noise", noise, 0.0, 1.0)
     if isinstance(kinds, str) or not kinds or any(k not in ECG_ANOMALY_KINDS for k in kinds):
         raise ValueError(f"kinds must be a non-empty list drawn from {ECG_ANOMALY_KINDS}, got {kinds!r}")
     rng = _rng(seed)
@@ -188,14 +175,13 @@ def gene_expression_like(
     therefore approximately low-dimensional — ``n_programs`` numbers per cell explain them — which
     is what a compressing autoencoder should find.  Not real biology.
     """
-    n_samples = _int_at_least("n_samples", n_samples, 2)
-    n_genes = _int_at_least("n_genes", n_genes, 2)
-    n_cell_types = _int_at_least("n_cell_types", n_cell_types, 1)
-    n_programs = _int_at_least("n_programs", n_programs, 1)
+    n_samples = int_at_least("n_samples", n_samples, 2)
+    n_genes = int_at_least("n_genes", n_genes, 2)
+    n_cell_types = int_at_least("n_cell_types", n_cell_types, 1)
+    n_programs = int_at_least("n_programs", n_programs, 1)
     if n_programs >= n_genes:
         raise ValueError(f"n_programs ({n_programs}) must be smaller than n_genes ({n_genes})")
-    if (not isinstance(depth, numbers.Real) or isinstance(depth, bool) or not math.isfinite(depth)
-            or depth <= 0):
+    if not is_real(depth) or not math.isfinite(depth) or depth <= 0:
         raise ValueError(f"depth must be a positive number of reads per cell, got {depth!r}")
     rng = _rng(seed)
     baseline = rng.normal(0.0, 1.0, n_genes)
@@ -242,10 +228,10 @@ def patient_trajectories(
     ``return_severity=True`` also returns the hidden severity ``(n_patients, n_visits)``, so a
     project can check whether a learned code tracks it.  Not real patients.
     """
-    n_patients = _int_at_least("n_patients", n_patients, 1)
-    n_visits = _int_at_least("n_visits", n_visits, 2)
-    n_features = _int_at_least("n_features", n_features, 2)
-    noise = _fraction("noise", noise, high=5.0)
+    n_patients = int_at_least("n_patients", n_patients, 1)
+    n_visits = int_at_least("n_visits", n_visits, 2)
+    n_features = int_at_least("n_features", n_features, 2)
+    noise = number_in("noise", noise, 0.0, 5.0)
     rng = _rng(seed)
     y = rng.integers(0, len(PROGRESSION_GROUPS), n_patients).astype(np.int64)
     rate = np.array([0.02, 0.18, 0.45])[y] * rng.lognormal(0.0, 0.2, n_patients)
@@ -287,10 +273,10 @@ def molecular_fingerprints_like(
     combination of structure, as in real structure–activity relationships.
     ``return_scaffold=True`` also returns each molecule's scaffold index.  Not real chemistry.
     """
-    n = _int_at_least("n", n, 2)
-    n_bits = _int_at_least("n_bits", n_bits, 32)
-    n_scaffolds = _int_at_least("n_scaffolds", n_scaffolds, 1)
-    n_fragments = _int_at_least("n_fragments", n_fragments, 1)
+    n = int_at_least("n", n, 2)
+    n_bits = int_at_least("n_bits", n_bits, 32)
+    n_scaffolds = int_at_least("n_scaffolds", n_scaffolds, 1)
+    n_fragments = int_at_least("n_fragments", n_fragments, 1)
     rng = _rng(seed)
     scaffold_bits = [rng.choice(n_bits, size=max(4, n_bits // 10), replace=False) for _ in range(n_scaffolds)]
     fragment_bits = [rng.choice(n_bits, size=int(rng.integers(2, 6)), replace=False) for _ in range(n_fragments)]
@@ -339,13 +325,12 @@ def eeg_like_epochs(
     vary per epoch.  Units are arbitrary (float32, standard deviation of order 1).
     ``EEG_STATES[y]`` names the state.  Not real EEG.
     """
-    n = _int_at_least("n", n, 1)
-    n_channels = _int_at_least("n_channels", n_channels, 1)
-    length = _int_at_least("length", length, 16)
-    if (not isinstance(sfreq, numbers.Real) or isinstance(sfreq, bool) or not math.isfinite(sfreq)
-            or sfreq < 50):
+    n = int_at_least("n", n, 1)
+    n_channels = int_at_least("n_channels", n_channels, 1)
+    length = int_at_least("length", length, 16)
+    if not is_real(sfreq) or not math.isfinite(sfreq) or sfreq < 50:
         raise ValueError(f"sfreq must be a sampling rate >= 50 Hz (to hold a 20 Hz rhythm), got {sfreq!r}")
-    noise = _fraction("noise", noise, high=10.0)
+    noise = number_in("noise", noise, 0.0, 10.0)
     rng = _rng(seed)
     t = np.arange(length) / float(sfreq)
     y = rng.integers(0, 2, n).astype(np.int64)

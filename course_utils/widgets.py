@@ -117,7 +117,7 @@ def _display(obj: Any, raw: bool = False) -> None:
 def show_figure(output: widgets.Output, fig: Figure, dpi: int = 80) -> None:
     """Replace what ``output`` shows with ``fig`` (as a PNG) and close ``fig``.
 
-    Taught in: every lesson with a widget.  Inside a Jupyter kernel the figure is displayed
+    Used by every explorer here.  Inside a Jupyter kernel the figure is displayed
     through the Output widget's context (what JupyterLab, Notebook 7, Voilà and Colab
     capture); without a kernel (scripts, tests) the PNG is written into ``output.outputs``
     directly.  The figure is always closed, so sliding does not leak figures.
@@ -167,7 +167,7 @@ def bottleneck_state(
 ) -> dict[str, Any]:
     """Pure update of the bottleneck explorer: the error at ``size`` and the whole curve.
 
-    Taught in: 01_background.  ``errors_by_size`` is ``{code size: reconstruction error}``
+    The logic behind :func:`bottleneck_explorer`.  ``errors_by_size`` is ``{code size: reconstruction error}``
     (measured beforehand) or a callable ``size -> error`` evaluated on every size in
     ``sizes``.  Returns ``{"size", "error", "sizes", "errors", "best_size"}``.
     """
@@ -231,8 +231,6 @@ def bottleneck_explorer(
     cache: dict[int, float] = {}
     if not isinstance(errors_by_size, Mapping) and not callable(errors_by_size):
         raise ValueError("errors_by_size must be a dict {code size: error} or a callable size -> error")
-    if sizes is None and not isinstance(errors_by_size, Mapping):
-        raise ValueError("pass sizes=[...] when errors_by_size is a callable")
     if callable(errors_by_size):
         fn = errors_by_size
 
@@ -244,7 +242,13 @@ def bottleneck_explorer(
         source: Mapping[int, float] | Callable[[int], float] = cached
     else:
         source = errors_by_size
-    options = sorted(int(s) for s in (sizes if sizes is not None else errors_by_size))
+    if sizes is not None:
+        keys: Sequence[int] = sizes
+    elif isinstance(errors_by_size, Mapping):
+        keys = list(errors_by_size)
+    else:
+        raise ValueError("pass sizes=[...] when errors_by_size is a callable")
+    options = sorted(int(s) for s in keys)
     if not options:
         raise ValueError("no code sizes to explore: pass a non-empty dict or sizes=[...]")
     slider = widgets.SelectionSlider(options=options, value=options[len(options) // 2], description="code size",
@@ -275,7 +279,7 @@ def digit_state(
 ) -> dict[str, Any]:
     """Pure update of the digit explorer: sample ``index`` and each model's reconstruction.
 
-    Taught in: 02_mnist_autoencoder.  ``x`` is ``(N, ...)`` (flattened or image-shaped, as
+    The logic behind :func:`digit_explorer`.  ``x`` is ``(N, ...)`` (flattened or image-shaped, as
     the models expect); each model is called on the batch ``x[index:index+1]``.  Returns
     ``{"index", "original", "reconstructions": {name: sample}, "errors": {name: error}}``.
     """
@@ -355,7 +359,7 @@ def digit_explorer(
 def latent_state(decode_fn: Callable[[np.ndarray], Any], base_code: ArrayLike, dim: int, value: float) -> dict[str, Any]:
     """Pure update of the latent slider: set coordinate ``dim`` of ``base_code`` to ``value`` and decode.
 
-    Taught in: 02_mnist_autoencoder, 05_variational_autoencoders.  Returns
+    The logic behind :func:`latent_slider_explorer`.  Returns
     ``{"dim", "value", "code", "image"}`` (``image`` is the decoded sample).
     """
     base = np.asarray(base_code, dtype=np.float32).ravel()
@@ -398,7 +402,7 @@ def latent_slider_explorer(
     """Pick a code coordinate, slide its value → the decoded image.
 
     Taught in: 02_mnist_autoencoder (start from the code of a test digit: ``base_code =
-    encoder.predict(x_test[:1], verbose=0)[0]``), 05_variational_autoencoders.
+    encoder.predict(x_test[:1], verbose=0)[0]``).
     ``dim_range`` is the slider's ``(min, max)``; default: the base code's ``±(2·max|z| + 1)``.
     Choosing another coordinate resets the value slider to that coordinate's base value.
     Controls: ``controls["dim"]`` and ``controls["value"]``.
@@ -445,7 +449,7 @@ def latent_plane_state(decode_fn: Callable[[np.ndarray], Any], z0: float, z1: fl
                        base_code: ArrayLike | None = None, dims: tuple[int, int] = (0, 1)) -> dict[str, Any]:
     """Pure update of the latent-plane explorer: decode the code with ``z[dims] = (z0, z1)``.
 
-    Taught in: 05_variational_autoencoders.  ``base_code`` (default zeros of length 2) fixes
+    The logic behind :func:`latent_plane_explorer`.  ``base_code`` (default zeros of length 2) fixes
     the other coordinates of a larger latent space.  Returns ``{"point", "code", "image"}``.
     """
     base = np.zeros(2, dtype=np.float32) if base_code is None else np.asarray(base_code, dtype=np.float32).ravel()
@@ -555,7 +559,7 @@ def denoising_state(
 ) -> dict[str, Any]:
     """Pure update of the denoising explorer at one noise level.
 
-    Taught in: 04_medical_image_denoising.
+    The logic behind :func:`denoising_explorer`.
 
     ``make_noisy(level)`` returns noisy versions of ``clean`` (seed it, so the same level gives
     the same noise; pass ``noisy`` to skip the call); each filter is a callable
@@ -640,7 +644,7 @@ def denoising_explorer(
 def threshold_state(labels: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, Any]:
     """Pure update of the threshold explorer.
 
-    Taught in: 03_breast_cancer_autoencoder.  Everything of
+    The logic behind :func:`threshold_explorer`.  Everything of
     :func:`course_utils.metrics.confusion_at_threshold` (counts, precision, recall, ...) plus
     the ROC curve (``roc_fpr``, ``roc_tpr``), ``auc``, and the current point
     ``(fpr, tpr)`` on it.

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import data
+from course_utils import data, sources
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
@@ -159,7 +159,7 @@ def test_pneumoniamnist_download_and_cache_hit(server, tmp_path, monkeypatch):
     np.savez(npz, **arrays)
     body = npz.read_bytes()
     h.routes["/pneumoniamnist.npz"] = ("ok", body)
-    monkeypatch.setattr(data, "MEDMNIST_URL", base + "/{name}")
+    monkeypatch.setattr(sources, "MEDMNIST_URL", base + "/{name}")
     monkeypatch.setitem(data.PNEUMONIAMNIST_FILES, 28, ("pneumoniamnist.npz", hashlib.md5(body).hexdigest()))
     cache = tmp_path / "cache"
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
@@ -180,7 +180,7 @@ def test_pneumoniamnist_download_and_cache_hit(server, tmp_path, monkeypatch):
 def test_pneumoniamnist_bad_checksum_falls_back_to_mri(server, tmp_path, monkeypatch, capsys):
     base, h = server
     h.routes["/pneumoniamnist.npz"] = ("ok", b"not an npz at all")
-    monkeypatch.setattr(data, "MEDMNIST_URL", base + "/{name}")
+    monkeypatch.setattr(sources, "MEDMNIST_URL", base + "/{name}")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.setenv("COURSE_OFFLINE", "0")

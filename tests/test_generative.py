@@ -99,8 +99,8 @@ def test_build_digit_classifier_shapes_and_errors() -> None:
     a = gen.build_digit_classifier(16, n_classes=3, hidden=4, seed=7)
     b = gen.build_digit_classifier(16, n_classes=3, hidden=4, seed=7)
     np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
-    for kwargs, match in [({"n_classes": 1}, "at least 2"), ({"dropout": 1.0}, "dropout"),
-                          ({"hidden": (0,)}, "hidden units"), ({"input_shape": "784"}, "input_shape"),
+    for kwargs, match in [({"n_classes": 1}, "n_classes must be an integer >= 2"), ({"dropout": 1.0}, "dropout"),
+                          ({"hidden": (0,)}, "hidden must contain only positive integers"), ({"input_shape": "784"}, "input_shape"),
                           ({"learning_rate": -1.0}, "learning_rate"), ({"seed": -1}, "seed")]:
         with pytest.raises(ValueError, match=match):
             gen.build_digit_classifier(**kwargs)
