@@ -12,7 +12,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cli import main  # noqa: E402 - after the path set-up above
+from benchmarks.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

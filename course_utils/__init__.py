@@ -15,6 +15,7 @@ sources   where the data files are found and how they are read (used by data)
 downloads checksum-verified, atomic downloads (used by sources)
 models    dense / convolutional / denoising / variational autoencoders (Keras 3)
 training  the shared ``train`` helper and the fast training recipe
+schedules the fast recipe's learning-rate schedule (registered with Keras)
 metrics   reconstruction errors, PSNR/SSIM, ROC AUC and thresholds
 baselines PCA, classical denoising filters, IsolationForest / One-Class SVM
 plotting  figures used by the lessons (each returns a Figure)
@@ -42,6 +43,7 @@ _SUBMODULES = (
     "downloads",
     "models",
     "training",
+    "schedules",
     "metrics",
     "baselines",
     "plotting",

@@ -36,6 +36,13 @@ def int_at_least(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
+def non_negative_int(name: str, value: Any) -> int:
+    """``value`` as an int if it is an integer ``>= 0``."""
+    if not is_int(value) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def optional_positive_int(name: str, value: Any) -> int | None:
     """``None``, or ``value`` as an int if it is a positive integer."""
     if value is None:
@@ -71,7 +78,7 @@ def non_negative_float(name: str, value: Any) -> float:
 def number_in(name: str, value: Any, low: float, high: float) -> float:
     """``value`` as a float if it is a finite number in ``[low, high]``."""
     if not is_real(value) or not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+        raise ValueError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}")
     return float(value)
 
 

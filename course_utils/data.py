@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from . import sources
-from ._checks import choice, optional_positive_int, seed as check_seed
+from ._checks import choice, optional_positive_int
+from ._checks import seed as check_seed
 from .config import OFFLINE_ENV, offline
 from .downloads import DownloadError, download_file, file_digest
 from .sources import (

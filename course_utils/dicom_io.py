@@ -185,7 +185,7 @@ def _check_image_dataset(ds: Dataset) -> None:
 def _stored_pixels(ds: Dataset) -> np.ndarray:
     try:
         arr = ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - decoder errors come in many types
+    except Exception as exc:
         ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
         name = getattr(ts, "name", ts)
         raise ValueError(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ._checks import int_at_least, positive_float
+from ._checks import non_negative_int, positive_float
 
 __all__ = ["DownloadError", "download_file", "file_digest", "first_readable"]
 
@@ -74,7 +74,7 @@ def download_file(
     """
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ValueError(f"url must be an http(s) URL, got {url!r}")
-    retries = int_at_least("retries", retries, 0)
+    retries = non_negative_int("retries", retries)
     timeout = positive_float("timeout", timeout)
     expected = _expected_hash(sha256, md5)
     dest = Path(dest)

@@ -10,7 +10,7 @@ from typing import Any
 
 import keras
 
-from ._checks import int_at_least, number_in, positive_float, positive_int
+from ._checks import non_negative_int, number_in, positive_float, positive_int
 
 __all__ = ["WarmupStableDecay"]
 
@@ -35,8 +35,8 @@ class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
     ) -> None:
         self.peak: float = positive_float("peak", peak)
         self.total_steps: int = positive_int("total_steps", total_steps)
-        self.warmup_steps: int = int_at_least("warmup_steps", warmup_steps, 0)
-        self.decay_steps: int = int_at_least("decay_steps", decay_steps, 0)
+        self.warmup_steps: int = non_negative_int("warmup_steps", warmup_steps)
+        self.decay_steps: int = non_negative_int("decay_steps", decay_steps)
         if self.warmup_steps + self.decay_steps > self.total_steps:
             raise ValueError(
                 f"warmup_steps + decay_steps ({warmup_steps} + {decay_steps}) must not exceed total_steps ({total_steps})"

@@ -136,7 +136,7 @@ def _as_array(name: str, a: Any) -> np.ndarray:
     else:
         try:
             arr = np.asarray(a)
-        except Exception as exc:  # noqa: BLE001 - report any conversion failure the same way
+        except Exception as exc:
             raise ValueError(f"{name} must be an array of samples, got {type(a).__name__}") from exc
     if arr.ndim == 0 or arr.dtype == object:
         raise ValueError(f"{name} must be an array of samples (first axis = samples), got {type(a).__name__} {arr.shape}")

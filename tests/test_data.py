@@ -31,7 +31,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output clean
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server API
+    def do_GET(self):
         path = self.path.split("?")[0]
         self.hits[path] = self.hits.get(path, 0) + 1
         mode, body = self.routes.get(path, ("404", b""))

@@ -105,9 +105,10 @@ def test_encoder_and_decoder_share_the_weights() -> None:
     assert {id(w) for w in ae.encoder.weights + ae.decoder.weights} == ids
     kernel = ae.encoder.get_layer("code").kernel
     kernel.assign(kernel.numpy() * 2.0)
-    np.testing.assert_allclose(ae.decoder(ae.encoder(x)), ae(x), rtol=1e-6)
-    np.testing.assert_allclose(ae.encode(x, batch_size=4), ae.encoder(x), rtol=1e-6)
-    np.testing.assert_allclose(ae.decode(ae.encode(x)), ae(x), rtol=1e-6)
+    # float32 matmuls over batches of 4 and of 6 may differ in the last bit (oneDNN picks kernels by shape)
+    np.testing.assert_allclose(ae.decoder(ae.encoder(x)), ae(x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ae.encode(x, batch_size=4), ae.encoder(x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ae.decode(ae.encode(x)), ae(x), rtol=1e-5, atol=1e-7)
 
 
 def test_same_seed_same_initial_weights() -> None:

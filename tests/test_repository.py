@@ -132,7 +132,8 @@ def test_one_pinned_stack_everywhere():
     assert (major, minor) >= (4, 4)
     assert lock["ipywidgets"].startswith("8.")
     assert lock["nbgrader"] == "0.9.6"
-    for name in ("nbval", "pytest", "scikit-learn", "scikit-image", "matplotlib", "pydicom", "nilearn", "psutil", "nbclient"):
+    for name in ("nbval", "pytest", "scikit-learn", "scikit-image", "matplotlib", "pydicom", "nilearn", "psutil", "nbclient",
+                 "pandas", "scipy"):
         assert name in lock, f"{name} missing from the lock"
     assert "torch" not in lock and "medmnist" not in lock
 
@@ -146,6 +147,40 @@ def test_base_requirements_are_all_locked():
             assert name in lock, f"{name} from base.in is not pinned in lock.txt"
 
 
+def _declared() -> set[str]:
+    """Distributions named in requirements/base.in and in course_utils' own dependencies."""
+    names = set()
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for line in [*(ROOT / "requirements" / "base.in").read_text().splitlines(), *deps]:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.add(re.split(r"[<>=!~\[ ;]", line, maxsplit=1)[0].lower().replace("_", "-"))
+    return names
+
+
+def test_every_package_a_notebook_imports_is_declared():
+    """pandas and scipy were imported by lessons but only installed by accident (as dependencies)."""
+    import importlib.metadata as md
+    import sys
+
+    owners = md.packages_distributions()
+    declared = _declared()
+    missing = {}
+    for path in ALL_NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for m in re.finditer(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", cell.source, flags=re.M):
+                top = (m.group(1) or m.group(2)).split(".")[0]
+                if top in sys.stdlib_module_names or top == "course_utils":
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not dists & declared:
+                    missing.setdefault(top, path.name)
+    assert not missing, f"declare these in requirements/base.in (imported by notebooks): {missing}"
+
+
 def test_binder_pins_python_and_installs_the_package():
     runtime_txt = (ROOT / "binder" / "runtime.txt").read_text().strip()
     m = re.fullmatch(r"python-3\.(\d+)", runtime_txt)
@@ -153,7 +188,7 @@ def test_binder_pins_python_and_installs_the_package():
     post = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install" in post and "--no-deps -e ." in post
     for ext in ("formgrader", "create-assignment", "course-list"):
-        assert f"@jupyter/nbgrader:${{ext}}" in post or f"@jupyter/nbgrader:{ext}" in post
+        assert "@jupyter/nbgrader:${ext}" in post or f"@jupyter/nbgrader:{ext}" in post
         assert ext in post
     # repo2docker reads only binder/ when it exists: no competing top-level files
     for name in ("requirements.txt", "runtime.txt", "postBuild", "Dockerfile", "apt.txt"):
@@ -181,12 +216,36 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
-    commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.strip().startswith(("#", "export", "if", "fi", "set ", "cd "))]
-    assert commands == ["make test", "make test-browser"], commands
+    skip = ("#", "export", "if", "fi", "set ", "cd ")
+    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.strip().startswith(skip)]
+    assert commands == ["make lint", "make test", "make test-browser"], commands
     assert "make test-browser" in readme
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "test-browser", "run-all", "clean", "quiz-release", "grade"):
+    for target in ("lab", "test", "test-quick", "test-browser", "lint", "run-all", "two-kernels", "clean",
+                   "quiz-release", "grade"):
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.M), f"Makefile lacks {target}"
+
+
+def test_test_quick_is_the_suite_without_slow_tests_and_notebooks():
+    makefile = (ROOT / "Makefile").read_text()
+    quick = re.search(r"^test-quick:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert quick, "Makefile lacks a test-quick recipe"
+    recipe = quick.group(1)
+    assert '-m "not slow"' in recipe and "pytest tests" in recipe and "notebooks" not in recipe and "--nbval" not in recipe
+    full = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert "not slow" not in full and "tests notebooks --nbval-lax" in full, "make test must run everything"
+
+
+def test_dev_tools_are_pinned_and_the_same_everywhere():
+    dev = _pins(ROOT / "requirements" / "dev.txt")
+    assert {"ruff", "mypy", "pre-commit", "nbstripout"} <= set(dev)
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    for tool in ("ruff", "nbstripout"):
+        assert f"{tool}=={dev[tool]}" in hooks, f".pre-commit-config.yaml must pin {tool}=={dev[tool]} like requirements/dev.txt"
+    assert "nbstripout" in hooks and "ruff format" in hooks and "ruff check" in hooks
+    assert (ROOT / "course_utils" / "py.typed").is_file()
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["tool"]["mypy"]["files"] == ["course_utils"] and meta["tool"]["ruff"]["line-length"]
 
 
 def test_gitignore_keeps_grading_state_and_venv_out():

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's course_utils
 
-import numpy as np  # noqa: E402 - after the path set-up above
+import numpy as np
 
-from course_utils import models, runtime, training  # noqa: E402
+from course_utils import models, runtime, training
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,7 +90,7 @@ class PeakRSS:
             self.sample()
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "PeakRSS":
+    def __enter__(self) -> PeakRSS:
         self._thread.start()
         return self
 
@@ -119,7 +119,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> dict:
                     mem.sample()
             except CellExecutionError as exc:
                 error = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
-            except Exception as exc:  # cell timeout, dead kernel ...: report it, keep going
+            except Exception as exc:  # noqa: BLE001 - cell timeout, dead kernel ...: report it, keep going
                 error = f"{type(exc).__name__}: {exc}"
             wall = time.perf_counter() - start
             own = probe_memory(client, nb)

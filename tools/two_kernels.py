@@ -138,8 +138,8 @@ class Server:
             time.sleep(0.1)
         client = BlockingKernelClient(connection_file=str(connection))
         client.load_connection_file()
-        client.start_channels()
-        client.wait_for_ready(timeout=120)
+        client.start_channels(hb=False)  # the server watches the kernel; a slow start must not count as death
+        client.wait_for_ready(timeout=300)
         return kernel_id, client
 
     def kernel_pid(self, kernel_id: str) -> int | None:

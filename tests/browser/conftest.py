@@ -198,7 +198,7 @@ class Lab:
             try:
                 self.page.wait_for_selector(".lm-Menu .lm-Menu-item", state="visible", timeout=3000)
                 return
-            except Exception:  # the menu did not open: close whatever is in front, try again
+            except Exception:  # noqa: BLE001 - the menu did not open: close whatever is in front, try again
                 self.page.keyboard.press("Escape")
         raise AssertionError(f"menu {top!r} does not open")
 

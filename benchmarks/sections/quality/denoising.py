@@ -95,32 +95,31 @@ def run(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, An
     rows, checks = [], []
     psnr_table: dict[str, dict[str, float]] = {}
     classical = ("gaussian", "median", "tv", "nlm")
+    def score(cond: str, here: dict[str, dict[str, Any]], method: str, out: Any, setting: str = "") -> None:
+        out = np.clip(np.asarray(out, dtype="float32"), 0.0, 1.0)
+        row = {"condition": cond, "method": method, "setting": setting,
+               "mse": float(np.mean((out - d.x_test) ** 2)),
+               "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
+               "ssim": float(np.mean(metrics.ssim(d.x_test, out)))}
+        rows.append(row)
+        here[method] = row
+        psnr_table.setdefault(cond, {})[method] = row["psnr"]
+
     for i, (cond, (kind, level)) in enumerate(DENOISE_CONDITIONS.items()):
         if cond not in conditions:
             continue
         noisy_val = data.add_noise(d.x_val, kind, level, seed=100 + i)
         noisy_test = data.add_noise(d.x_test, kind, level, seed=200 + i)
         here: dict[str, dict[str, Any]] = {}
-
-        def score(method: str, out: Any, setting: str = "") -> None:
-            out = np.clip(np.asarray(out, dtype="float32"), 0.0, 1.0)
-            row = {"condition": cond, "method": method, "setting": setting,
-                   "mse": float(np.mean((out - d.x_test) ** 2)),
-                   "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
-                   "ssim": float(np.mean(metrics.ssim(d.x_test, out)))}
-            rows.append(row)
-            here[method] = row
-            psnr_table.setdefault(cond, {})[method] = row["psnr"]
-
-        score("noisy input", noisy_test)
+        score(cond, here, "noisy input", noisy_test)
         log(f"quality/denoising: {cond}: tuning classical filters ...")
         for method in classical:
             grid = SMALL_GRIDS[method] if s.filter_grid == "small" else None
             params, _ = baselines.tune_filter(method, noisy_val, d.x_val, grid, max_images=s.filter_max_images)
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-            score(method, baselines.denoise(noisy_test, method, **params), f"tuned on val: {shown}")
+            score(cond, here, method, baselines.denoise(noisy_test, method, **params), f"tuned on val: {shown}")
         for key, (model, secs) in autoencoders.items():
-            score(DENOISE_SETUPS[key], model.predict(noisy_test, batch_size=64, verbose=0),
+            score(cond, here, DENOISE_SETUPS[key], model.predict(noisy_test, batch_size=64, verbose=0),
                   f"{s.denoise_epochs} epochs x {s.denoise_repeats}, {secs:.0f} s")
         best_c = max((here[m] for m in classical), key=lambda r: r["psnr"])
         noisy = here["noisy input"]
