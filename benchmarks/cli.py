@@ -46,11 +46,17 @@ def run_sections(s: Settings, sections: Sequence[str]) -> tuple[list[dict[str, A
             for key, value in out.get("sources", {}).items():
                 sources.setdefault(key, value)
             seconds = out.get("seconds", time.perf_counter() - start)
-            results[sid] = make_section(sid, out["checks"], out["tables"], out["notes"], out["data"], seconds,
-                                        summary=out.get("summary", ""))
+            results[sid] = make_section(
+                sid, out["checks"], out["tables"], out["notes"], out["data"], seconds, summary=out.get("summary", "")
+            )
         except Exception as exc:  # noqa: BLE001 - a failing section is reported, the others still run
-            results[sid] = make_section(sid, [], [], seconds=time.perf_counter() - start,
-                                        error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}")
+            results[sid] = make_section(
+                sid,
+                [],
+                [],
+                seconds=time.perf_counter() - start,
+                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}",
+            )
         log(f"section {sid}: {results[sid]['status']} ({results[sid]['seconds']:.0f} s)")
     return list(results.values()), sources
 
@@ -60,16 +66,33 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="minutes: tiny epochs/subsets, fast-mode notebooks only")
     parser.add_argument("--sections", default=None, help=f"comma-separated subset of {','.join(SECTION_ORDER)}")
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help="where results.md/json go (default benchmarks/; with --quick build/bench-quick/, "
-                             "so a smoke run never overwrites the committed full results)")
-    parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "bench",
-                        help="executed notebooks and run-all JSON (default build/bench/)")
-    parser.add_argument("--update", action="store_true",
-                        help="keep the other sections of an existing results.json and replace only those run now")
-    parser.add_argument("--merge", nargs="+", type=Path, default=None, metavar="RESULTS_JSON",
-                        help="run nothing: combine the sections of these results.json files (later files win) "
-                             "into --out-dir's report, e.g. sections measured by separate runs")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="where results.md/json go (default benchmarks/; with --quick build/bench-quick/, "
+        "so a smoke run never overwrites the committed full results)",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=ROOT / "build" / "bench",
+        help="executed notebooks and run-all JSON (default build/bench/)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other sections of an existing results.json and replace only those run now",
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="RESULTS_JSON",
+        help="run nothing: combine the sections of these results.json files (later files win) "
+        "into --out-dir's report, e.g. sections measured by separate runs",
+    )
     parser.add_argument("--notebooks", nargs="+", type=Path, default=None, help="notebooks for sections 2 and 5")
     parser.add_argument("--submissions", type=int, default=None, help="number of generated quiz submissions")
     parser.add_argument("--note", action="append", default=[], help="a note for the report header (repeatable)")
@@ -111,8 +134,10 @@ def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
         log(f"merged {len(args.merge)} reports into {md} and {js}")
         return 0
     machine = machine_info()
-    log(f"{s.mode} mode, sections {','.join(sections)}; machine: {machine['cpu']}, "
-        f"{machine['usable_cores']} cores, load {machine['load_average_1_5_15']}")
+    log(
+        f"{s.mode} mode, sections {','.join(sections)}; machine: {machine['cpu']}, "
+        f"{machine['usable_cores']} cores, load {machine['load_average_1_5_15']}"
+    )
     args.work_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     results, sources = run_sections(s, sections)
@@ -128,5 +153,3 @@ def _run(args: argparse.Namespace, s: Settings, sections: list[str]) -> int:
     for r in report["summary"]:
         log(f"  {r['met']:<13} {r['section']}: {r['result']}")
     return 1 if any(sec.get("error") for sec in results) else 0
-
-

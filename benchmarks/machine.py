@@ -42,9 +42,16 @@ def machine_info() -> dict[str, Any]:
 def versions() -> dict[str, str | None]:
     """Versions of Python and of the packages the benchmark exercises."""
     out: dict[str, str | None] = {"python": platform.python_version()}
-    dists = {"tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",), "numpy": ("numpy",),
-             "scikit-learn": ("scikit-learn",), "scikit-image": ("scikit-image",), "nbgrader": ("nbgrader",),
-             "nbclient": ("nbclient",), "course_utils": ("course_utils",)}
+    dists = {
+        "tensorflow": ("tensorflow", "tensorflow-cpu"),
+        "keras": ("keras",),
+        "numpy": ("numpy",),
+        "scikit-learn": ("scikit-learn",),
+        "scikit-image": ("scikit-image",),
+        "nbgrader": ("nbgrader",),
+        "nbclient": ("nbclient",),
+        "course_utils": ("course_utils",),
+    }
     for name, candidates in dists.items():
         out[name] = None
         for dist in candidates:
@@ -58,7 +65,9 @@ def versions() -> dict[str, str | None]:
 
 def git_commit() -> str | None:
     try:
-        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() or None
@@ -67,8 +76,9 @@ def git_commit() -> str | None:
 def uncommitted_notebooks() -> list[str]:
     """Lesson notebooks that differ from the commit (sections 2 and 5 run the working tree)."""
     try:
-        proc = subprocess.run(["git", "status", "--porcelain", "--", "notebooks"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            ["git", "status", "--porcelain", "--", "notebooks"], cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return []
     return sorted(line[3:].strip() for line in proc.stdout.splitlines() if line.strip().endswith(".ipynb"))
@@ -80,8 +90,8 @@ def busy_note(machine: dict[str, Any], load_end: Sequence[float] | None = None) 
     loads = [machine["load_average_1_5_15"][0]] + ([load_end[0]] if load_end else [])
     worst = max(v for v in loads if v == v) if any(v == v for v in loads) else 0.0
     if worst > cores:
-        return (f"The machine was shared while this ran (1-min load average up to {worst:.1f} on {cores} cores): "
-                "absolute times are inflated and noisy; ratios measured side by side are more reliable.")
+        return (
+            f"The machine was shared while this ran (1-min load average up to {worst:.1f} on {cores} cores): "
+            "absolute times are inflated and noisy; ratios measured side by side are more reliable."
+        )
     return None
-
-

@@ -40,9 +40,16 @@ def combine(mets: Sequence[bool | None]) -> bool | None:
     return True
 
 
-def make_section(sid: str, checks: list[dict[str, Any]], tables: list[dict[str, Any]],
-                 notes: list[str] | None = None, data: dict[str, Any] | None = None,
-                 seconds: float = 0.0, error: str | None = None, summary: str = "") -> dict[str, Any]:
+def make_section(
+    sid: str,
+    checks: list[dict[str, Any]],
+    tables: list[dict[str, Any]],
+    notes: list[str] | None = None,
+    data: dict[str, Any] | None = None,
+    seconds: float = 0.0,
+    error: str | None = None,
+    summary: str = "",
+) -> dict[str, Any]:
     met = False if error else combine([c["met"] for c in checks])
     if error and not summary:
         summary = "the section failed: " + error.strip().splitlines()[0]
@@ -93,8 +100,12 @@ def cell_text(value: Any, fmt: str) -> str:
 
 def render_table(t: dict[str, Any]) -> list[str]:
     cols = t["columns"]
-    lines = [f"**{t['title']}**", "", "| " + " | ".join(cell_text(c["label"], "") for c in cols) + " |",
-             "|" + "|".join("---" for _ in cols) + "|"]
+    lines = [
+        f"**{t['title']}**",
+        "",
+        "| " + " | ".join(cell_text(c["label"], "") for c in cols) + " |",
+        "|" + "|".join("---" for _ in cols) + "|",
+    ]
     for row in t["rows"]:
         lines.append("| " + " | ".join(cell_text(row.get(c["key"]), c["fmt"]) for c in cols) + " |")
     if t.get("note"):
@@ -107,8 +118,14 @@ def headline(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for sec in report["sections"]:
         for c in sec["checks"]:
-            rows.append({"section": sec["title"].split(":")[0].split(". ", 1)[-1],
-                         "goal": c["goal"], "measured": c["measured"], "met": met_text(c["met"])})
+            rows.append(
+                {
+                    "section": sec["title"].split(":")[0].split(". ", 1)[-1],
+                    "goal": c["goal"],
+                    "measured": c["measured"],
+                    "met": met_text(c["met"]),
+                }
+            )
     return rows
 
 
@@ -129,8 +146,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         + (f"; at end: {' / '.join(str(v) for v in h['load_average_end'])}" if h.get("load_average_end") else ""),
         "- **Versions:** " + ", ".join(f"{k} {v}" for k, v in h["versions"].items() if v),
         f"- **Commit:** {h.get('commit') or 'unknown'}"
-        + (f" (notebooks with uncommitted changes when this was written: {', '.join(h['uncommitted_notebooks'])})"
-           if h.get("uncommitted_notebooks") else ""),
+        + (
+            f" (notebooks with uncommitted changes when this was written: {', '.join(h['uncommitted_notebooks'])})"
+            if h.get("uncommitted_notebooks")
+            else ""
+        ),
         "- **Data:** " + ("; ".join(f"{k}: {v}" for k, v in h["data_sources"].items()) or "none loaded"),
         f"- **Run time:** {h['total_seconds']:.0f} s for the sections in this run",
     ]
@@ -140,25 +160,35 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"- **Note:** {note}")
     lines += ["", "## Summary", "", "| Section | Goal | Result | Met |", "|---|---|---|---|"]
     for sec in report["sections"]:
-        lines.append(f"| {cell_text(sec['title'].split(': ')[0], '')} | {cell_text(sec['goal'], '')} | "
-                     f"{cell_text(sec.get('summary', ''), '')} | {'**NOT met**' if sec['met'] is False else sec['status']} |")
+        lines.append(
+            f"| {cell_text(sec['title'].split(': ')[0], '')} | {cell_text(sec['goal'], '')} | "
+            f"{cell_text(sec.get('summary', ''), '')} | {'**NOT met**' if sec['met'] is False else sec['status']} |"
+        )
     lines += ["", "## Every check", "", "| Section | Goal | Measured | Met |", "|---|---|---|---|"]
     for r in headline(report):
-        lines.append(f"| {cell_text(r['section'], '')} | {cell_text(r['goal'], '')} | {cell_text(r['measured'], '')} | "
-                     f"{'**NOT met**' if r['met'] == 'NOT met' else r['met']} |")
+        lines.append(
+            f"| {cell_text(r['section'], '')} | {cell_text(r['goal'], '')} | {cell_text(r['measured'], '')} | "
+            f"{'**NOT met**' if r['met'] == 'NOT met' else r['met']} |"
+        )
     lines.append("")
     for sec in report["sections"]:
-        lines += [f"## {sec['title']}", "",
-                  f"**Goal:** {sec['goal']}.  ",
-                  f"**Met:** {'**NOT met**' if sec['met'] is False else sec['status']} "
-                  f"(measured {sec['measured_at']}, {sec['seconds']:.0f} s)", ""]
+        lines += [
+            f"## {sec['title']}",
+            "",
+            f"**Goal:** {sec['goal']}.  ",
+            f"**Met:** {'**NOT met**' if sec['met'] is False else sec['status']} "
+            f"(measured {sec['measured_at']}, {sec['seconds']:.0f} s)",
+            "",
+        ]
         if sec.get("error"):
             lines += ["```", sec["error"].strip(), "```", ""]
         if sec["checks"]:
             lines += ["| Goal | Measured | Met |", "|---|---|---|"]
             for c in sec["checks"]:
-                lines.append(f"| {cell_text(c['goal'], '')} | {cell_text(c['measured'], '')} | "
-                             f"{'**NOT met**' if c['met'] is False else met_text(c['met'])} |")
+                lines.append(
+                    f"| {cell_text(c['goal'], '')} | {cell_text(c['measured'], '')} | "
+                    f"{'**NOT met**' if c['met'] is False else met_text(c['met'])} |"
+                )
             lines.append("")
         for t in sec["tables"]:
             lines += render_table(t)
@@ -167,8 +197,15 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def build_report(s: Settings, sections: list[dict[str, Any]], sources: dict[str, str], machine: dict[str, Any],
-                 total_seconds: float, notes: Sequence[str] = (), previous: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_report(
+    s: Settings,
+    sections: list[dict[str, Any]],
+    sources: dict[str, str],
+    machine: dict[str, Any],
+    total_seconds: float,
+    notes: Sequence[str] = (),
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The report dict; with ``previous`` (``--update``) its other sections and data sources are kept."""
     if previous is not None:
         fresh = {sec["id"] for sec in sections}
@@ -204,8 +241,10 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         if not sec.get("summary"):
             n_met = sum(1 for c in sec["checks"] if c["met"])
             sec["summary"] = f"{n_met}/{len(sec['checks'])} checks met"
-    return [{"section": sec["title"].split(": ")[0], "goal": sec["goal"], "result": sec["summary"],
-             "met": sec["status"]} for sec in report["sections"]]
+    return [
+        {"section": sec["title"].split(": ")[0], "goal": sec["goal"], "result": sec["summary"], "met": sec["status"]}
+        for sec in report["sections"]
+    ]
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
@@ -236,8 +275,11 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if oh.get("mode") != h.get("mode"):
             h["mode"] = "mixed"
     stamps = sorted(sec["measured_at"] for sec in merged["sections"]) or [now()]
-    merged["header"].update(date=now(), first_measured=stamps[0], last_measured=stamps[-1],
-                            commit=git_commit(), uncommitted_notebooks=uncommitted_notebooks())
+    merged["header"].update(
+        date=now(),
+        first_measured=stamps[0],
+        last_measured=stamps[-1],
+        commit=git_commit(),
+        uncommitted_notebooks=uncommitted_notebooks(),
+    )
     return merged
-
-

@@ -50,8 +50,7 @@ def _as_2d(x: ArrayLike, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
     arr = np.asarray(x)
     if arr.ndim < 2:
         raise ValueError(
-            f"{name} must be a batch with the sample axis first, e.g. (N, D) or (N, H, W[, C]), "
-            f"got shape {arr.shape}"
+            f"{name} must be a batch with the sample axis first, e.g. (N, D) or (N, H, W[, C]), got shape {arr.shape}"
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: expected at least one sample")
@@ -100,9 +99,7 @@ class PCAReconstructor:
             raise ValueError(f"n_components (k) must be a positive integer, got {n_components!r}")
         if clip is True:
             clip = (0.0, 1.0)
-        if clip is not False and (
-            not isinstance(clip, tuple) or len(clip) != 2 or not clip[0] < clip[1]
-        ):
+        if clip is not False and (not isinstance(clip, tuple) or len(clip) != 2 or not clip[0] < clip[1]):
             raise ValueError(f"clip must be False, True (= (0, 1)) or a tuple (lo, hi) with lo < hi, got {clip!r}")
         self.n_components = int(n_components)
         self.clip: tuple[float, float] | None = None if clip is False else (float(clip[0]), float(clip[1]))
@@ -219,7 +216,9 @@ def _image_batch(images: ArrayLike) -> tuple[np.ndarray, Callable[[np.ndarray], 
 def _check_params(method: str, params: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = set(params) - allowed
     if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for method {method!r}: expected some of {sorted(allowed)}")
+        raise ValueError(
+            f"unknown parameter(s) {sorted(unknown)} for method {method!r}: expected some of {sorted(allowed)}"
+        )
 
 
 def _gaussian(batch: np.ndarray, sigma: float = 1.0) -> np.ndarray:
@@ -461,9 +460,7 @@ def best_classical_filters(
     unknown = [m for m in methods if m not in DENOISERS]
     if unknown or not methods:
         raise ValueError(f"methods must be a non-empty subset of {sorted(DENOISERS)}, got {list(methods)}")
-    return {
-        m: tune_filter(m, noisy_val, clean_val, max_images=max_images, seed=seed)[0] for m in methods
-    }
+    return {m: tune_filter(m, noisy_val, clean_val, max_images=max_images, seed=seed)[0] for m in methods}
 
 
 # --------------------------------------------------------------------------------------

@@ -51,9 +51,7 @@ def parse_flag(name: str, raw: str | None) -> bool:
         return True
     if value in FALSE_VALUES:
         return False
-    raise ValueError(
-        f"{name}={raw!r} is not understood: use 1/true/yes/on or 0/false/no/off (or leave it unset)"
-    )
+    raise ValueError(f"{name}={raw!r} is not understood: use 1/true/yes/on or 0/false/no/off (or leave it unset)")
 
 
 def flag(name: str) -> bool:

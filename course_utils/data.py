@@ -24,7 +24,6 @@ entirely (CI does).  Where each file is looked for and how it is read lives in
 :mod:`course_utils.sources`; this module holds the loaders the lessons call.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,10 +93,7 @@ class ImageData:
 
     def __repr__(self) -> str:
         val = "none" if self.x_val is None else str(self.x_val.shape)
-        return (
-            f"ImageData(train={self.x_train.shape}, val={val}, test={self.x_test.shape}, "
-            f"source={self.source!r})"
-        )
+        return f"ImageData(train={self.x_train.shape}, val={val}, test={self.x_test.shape}, source={self.source!r})"
 
 
 @dataclass
@@ -124,7 +120,6 @@ class TabularData:
     def y_anomaly_train(self) -> np.ndarray:
         """1 = malignant, 0 = benign, for the training rows."""
         return (self.y_train == 0).astype(np.int64)
-
 
 
 def _say(verbose: bool, message: str) -> None:
@@ -278,7 +273,9 @@ def load_medical_images(
     choice("source", source, ("auto", "pneumoniamnist", "mri"))
     if source != "mri":
         choice("size", size, tuple(PNEUMONIAMNIST_FILES))
-    n_train, n_val, n_test = (optional_positive_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)))
+    n_train, n_val, n_test = (
+        optional_positive_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))
+    )
     found = None
     if source in ("auto", "pneumoniamnist"):
         found = sources.pneumonia_from_files(size, download and not offline(), verbose)
@@ -294,8 +291,13 @@ def load_medical_images(
         if n is not None:
             arrays[f"x_{split}"], arrays[f"y_{split}"] = arrays[f"x_{split}"][:n], arrays[f"y_{split}"][:n]
     data = ImageData(
-        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-        arrays["x_val"], arrays["y_val"], source=note,
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        arrays["x_val"],
+        arrays["y_val"],
+        source=note,
     )
     _say(
         verbose,
@@ -318,9 +320,7 @@ def load_dicom_sample(name: str = "CT_small.dcm") -> Any:
         raise ValueError(f"name must be a file name such as 'CT_small.dcm', got {name!r}")
     path = get_testdata_file(name, download=False)
     if path is None:
-        raise FileNotFoundError(
-            f"pydicom has no bundled test file {name!r}; try 'CT_small.dcm' or 'MR_small.dcm'"
-        )
+        raise FileNotFoundError(f"pydicom has no bundled test file {name!r}; try 'CT_small.dcm' or 'MR_small.dcm'")
     return pydicom.dcmread(path)
 
 
@@ -377,10 +377,26 @@ def available_sources() -> dict[str, str]:
         if folder is not None and sources.find_idx(folder, sources.IDX_FILES["t10k"][0]):
             m = f"IDX files in {folder}"
         else:
-            m = f"Keras MNIST ({net}), else scikit-learn digits" if not offline() else "scikit-learn digits (offline fallback)"
-    med = next((str(p) for s in PNEUMONIAMNIST_FILES for p in sources.pneumonia_candidates(PNEUMONIAMNIST_FILES[s][0]) if p.is_file()), None)
+            m = (
+                f"Keras MNIST ({net}), else scikit-learn digits"
+                if not offline()
+                else "scikit-learn digits (offline fallback)"
+            )
+    med = next(
+        (
+            str(p)
+            for s in PNEUMONIAMNIST_FILES
+            for p in sources.pneumonia_candidates(PNEUMONIAMNIST_FILES[s][0])
+            if p.is_file()
+        ),
+        None,
+    )
     if med:
         x = f"PneumoniaMNIST ({med})"
     else:
-        x = "nilearn MRI template (offline fallback)" if offline() else f"PneumoniaMNIST ({net}), else nilearn MRI template"
+        x = (
+            "nilearn MRI template (offline fallback)"
+            if offline()
+            else f"PneumoniaMNIST ({net}), else nilearn MRI template"
+        )
     return {"mnist": m, "medical": x, "breast_cancer": "scikit-learn (bundled)"}

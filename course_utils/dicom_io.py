@@ -220,11 +220,15 @@ def _info(ds: Dataset, arr: np.ndarray, value_range: Any) -> DicomPixelInfo:
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
             raise ValueError(f"value_range must be (lo, hi) with finite lo < hi, got {value_range!r}")
     else:
-        raise ValueError(f"value_range must be None/'image', 'stored' or a (lo, hi) pair of stored values, got {value_range!r}")
+        raise ValueError(
+            f"value_range must be None/'image', 'stored' or a (lo, hi) pair of stored values, got {value_range!r}"
+        )
     return replace(base, lo=lo, hi=hi)
 
 
-def dicom_to_float(ds: Dataset | str | os.PathLike[str], *, value_range: Any = None) -> tuple[np.ndarray, DicomPixelInfo]:
+def dicom_to_float(
+    ds: Dataset | str | os.PathLike[str], *, value_range: Any = None
+) -> tuple[np.ndarray, DicomPixelInfo]:
     """The image of a DICOM dataset (or file) as float32 in ``[0, 1]``, and how to map it back.
 
     Taught in: 04_medical_image_denoising.
@@ -334,7 +338,11 @@ def denoised_dicom(
     out.InstanceCreationDate = now.strftime("%Y%m%d")
     out.InstanceCreationTime = now.strftime("%H%M%S")
 
-    meta = FileMetaDataset(copy.deepcopy(src.file_meta)) if getattr(src, "file_meta", None) is not None else FileMetaDataset()
+    meta = (
+        FileMetaDataset(copy.deepcopy(src.file_meta))
+        if getattr(src, "file_meta", None) is not None
+        else FileMetaDataset()
+    )
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.MediaStorageSOPInstanceUID = new_sop
     sop_class = src.get("SOPClassUID", None) or meta.get("MediaStorageSOPClassUID", None)

@@ -28,7 +28,6 @@ class DownloadError(OSError):
     """A download failed (network error, HTTP error, truncated transfer)."""
 
 
-
 def file_digest(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
     """Hex digest of a file (``algorithm`` is any :mod:`hashlib` name, e.g. md5)."""
     h = hashlib.new(algorithm)
@@ -128,7 +127,6 @@ def download_file(
     raise DownloadError(f"could not download {url} after {retries + 1} attempt(s): {last_error}") from last_error
 
 
-
 def first_readable(paths: Iterable[Path], reader: Callable[[Path], Any], verbose: bool) -> tuple[Path, Any] | None:
     """The first existing file that ``reader`` accepts; corrupt ones are skipped with a note."""
     for p in paths:
@@ -139,4 +137,3 @@ def first_readable(paths: Iterable[Path], reader: Callable[[Path], Any], verbose
                 if verbose:
                     print(f"Skipping {p}: {exc}")
     return None
-

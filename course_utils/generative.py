@@ -106,15 +106,26 @@ def build_digit_classifier(
     x_in = keras.Input(shape=shape, name="image")
     h = layers.Flatten(name="flatten")(x_in) if len(shape) > 1 else x_in
     for i, units in enumerate(units_per_layer):
-        h = layers.Dense(units, activation="relu", name=f"dense_{i + 1}",
-                         kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(2 * i)))(h)
+        h = layers.Dense(
+            units,
+            activation="relu",
+            name=f"dense_{i + 1}",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(2 * i)),
+        )(h)
         if dropout > 0:
             h = layers.Dropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}")(h)
-    out = layers.Dense(n_classes, activation="softmax", name="class_probabilities",
-                       kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(999)))(h)
+    out = layers.Dense(
+        n_classes,
+        activation="softmax",
+        name="class_probabilities",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(999)),
+    )(h)
     model = keras.Model(x_in, out, name="digit_classifier")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -122,8 +133,9 @@ def _labels(y: ArrayLike, n: int, n_classes: int, name: str) -> np.ndarray:
     arr = np.asarray(y)
     if arr.shape != (n,):
         raise ValueError(f"{name} must hold one integer label per image, shape ({n},), got {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
-                                                      and np.all(arr == np.round(arr)))):
+    if not (
+        np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)))
+    ):
         raise ValueError(f"{name} must be integer class labels, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if arr.min() < 0 or arr.max() >= n_classes:
@@ -194,8 +206,10 @@ def predict_proba(classifier: Any, images: ArrayLike, batch_size: int = 512) -> 
         raise ValueError(f"images of shape {arr.shape[1:]} do not fit the classifier's input shape {shape}")
     arr = arr.reshape((len(arr), *shape))
     batch_size = positive_int("batch_size", batch_size)
-    out = [ops.convert_to_numpy(classifier(arr[i : i + batch_size], training=False))
-           for i in range(0, len(arr), batch_size)]
+    out = [
+        ops.convert_to_numpy(classifier(arr[i : i + batch_size], training=False))
+        for i in range(0, len(arr), batch_size)
+    ]
     probs = np.concatenate(out).astype(np.float64)
     if probs.ndim != 2 or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-3) or probs.min() < -1e-6:
         raise ValueError("classifier must output class probabilities (a softmax layer), one row per image")
@@ -240,8 +254,9 @@ def classifier_confidence(classifier: Any, images: ArrayLike, *, threshold: floa
 # --------------------------------------------------------------------------------------
 # distance to real data
 # --------------------------------------------------------------------------------------
-def nearest_neighbour_distance(samples: ArrayLike, reference: ArrayLike, *, chunk: int = 256,
-                               exclude_self: bool = False) -> np.ndarray:
+def nearest_neighbour_distance(
+    samples: ArrayLike, reference: ArrayLike, *, chunk: int = 256, exclude_self: bool = False
+) -> np.ndarray:
     """Euclidean distance from each sample to its nearest reference sample, shape ``(N,)``.
 
     Taught in: 06_project_ideas.  Samples and reference images are flattened and

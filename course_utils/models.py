@@ -91,9 +91,7 @@ def _loss(value: Any) -> Any:
 
 def _optimizer(optimizer: Any, learning_rate: Any) -> keras.optimizers.Optimizer:
     """A fresh optimizer from a name (``'adam'``) or an instance, with an optional learning rate."""
-    if learning_rate is not None and not isinstance(
-        learning_rate, keras.optimizers.schedules.LearningRateSchedule
-    ):
+    if learning_rate is not None and not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         if (
             not isinstance(learning_rate, numbers.Real)
             or isinstance(learning_rate, bool)
@@ -128,12 +126,12 @@ def _optimizer(optimizer: Any, learning_rate: Any) -> keras.optimizers.Optimizer
 
 def _image_shape(input_shape: Any) -> tuple[int, int, int]:
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) != 3:
-        raise ValueError(
-            f"input_shape must be (height, width, channels), e.g. (28, 28, 1), got {input_shape!r}"
-        )
+        raise ValueError(f"input_shape must be (height, width, channels), e.g. (28, 28, 1), got {input_shape!r}")
     for s in input_shape:
         if not is_int(s) or s <= 0:
-            raise ValueError(f"input_shape must contain positive integers (height, width, channels), got {input_shape!r}")
+            raise ValueError(
+                f"input_shape must contain positive integers (height, width, channels), got {input_shape!r}"
+            )
     h, w, c = (int(s) for s in input_shape)
     return h, w, c
 
@@ -165,7 +163,9 @@ def _predict(model: keras.Model, x: Any, batch_size: int) -> Any:
     chunks = []
     for start in range(0, len(x), batch_size):
         out = model(x[start : start + batch_size], training=False)
-        chunks.append([ops.convert_to_numpy(o) for o in out] if isinstance(out, (list, tuple)) else ops.convert_to_numpy(out))
+        chunks.append(
+            [ops.convert_to_numpy(o) for o in out] if isinstance(out, (list, tuple)) else ops.convert_to_numpy(out)
+        )
     if isinstance(chunks[0], list):
         return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
     return np.concatenate(chunks)
@@ -437,9 +437,7 @@ class VAE(keras.Model):
 # --------------------------------------------------------------------------------------
 # builders
 # --------------------------------------------------------------------------------------
-def _finish(
-    model: keras.Model, *, compile: bool, optimizer: Any, learning_rate: Any, loss: Any
-) -> keras.Model:
+def _finish(model: keras.Model, *, compile: bool, optimizer: Any, learning_rate: Any, loss: Any) -> keras.Model:
     if compile:
         if loss is None:
             model.compile(optimizer=_optimizer(optimizer, learning_rate))
@@ -508,7 +506,9 @@ def build_dense_autoencoder(
     if input_noise > 0:
         h = layers.GaussianNoise(input_noise, seed=seeds.next(), name="input_noise")(h)
     for i, units in enumerate(hidden):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}"
+        )(h)
     code = layers.Dense(
         code_dim,
         activation=code_activation,
@@ -521,8 +521,12 @@ def build_dense_autoencoder(
     z_in = keras.Input(shape=(code_dim,), name="code_input")
     h = z_in
     for i, units in enumerate(reversed(hidden)):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}")(h)
-    out = layers.Dense(input_dim, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}"
+        )(h)
+    out = layers.Dense(
+        input_dim, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction"
+    )(h)
     decoder = keras.Model(z_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -594,11 +598,24 @@ def build_conv_autoencoder(
         h = layers.GaussianNoise(input_noise, seed=seeds.next(), name="input_noise")(h)
     for i, f in enumerate(filters):
         if downsampling == "stride":
-            h = layers.Conv2D(f, kernel_size, strides=2, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"encoder_conv_{i + 1}")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                strides=2,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"encoder_conv_{i + 1}",
+            )(h)
         else:
-            h = layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"encoder_conv_{i + 1}")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"encoder_conv_{i + 1}",
+            )(h)
             h = layers.MaxPooling2D(2, name=f"encoder_pool_{i + 1}")(h)
     feature_shape = (h_img // 2 ** len(filters), w_img // 2 ** len(filters), filters[-1])
     if code_dim is not None:
@@ -609,19 +626,39 @@ def build_conv_autoencoder(
     z_in = keras.Input(shape=(code_dim,) if code_dim is not None else feature_shape, name="code_input")
     h = z_in
     if code_dim is not None:
-        h = layers.Dense(int(np.prod(feature_shape)), activation=activation, kernel_initializer=seeds.kernel(),
-                         name="decoder_dense")(h)
+        h = layers.Dense(
+            int(np.prod(feature_shape)), activation=activation, kernel_initializer=seeds.kernel(), name="decoder_dense"
+        )(h)
         h = layers.Reshape(feature_shape, name="unflatten")(h)
     for i, f in enumerate(reversed(filters)):
         if upsampling == "transpose":
-            h = layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", activation=activation,
-                                       kernel_initializer=seeds.kernel(), name=f"decoder_deconv_{i + 1}")(h)
+            h = layers.Conv2DTranspose(
+                f,
+                kernel_size,
+                strides=2,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"decoder_deconv_{i + 1}",
+            )(h)
         else:
             h = layers.UpSampling2D(2, name=f"decoder_upsample_{i + 1}")(h)
-            h = layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"decoder_conv_{i + 1}")(h)
-    out = layers.Conv2D(channels, kernel_size, padding="same", activation=output_activation,
-                        kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"decoder_conv_{i + 1}",
+            )(h)
+    out = layers.Conv2D(
+        channels,
+        kernel_size,
+        padding="same",
+        activation=output_activation,
+        kernel_initializer=seeds.kernel(),
+        name="reconstruction",
+    )(h)
     decoder = keras.Model(z_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -693,8 +730,9 @@ def build_conv_denoiser(
     h_img, w_img, channels = shape
 
     def conv(f: int, label: str) -> layers.Conv2D:
-        return layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                             kernel_initializer=seeds.kernel(), name=label)
+        return layers.Conv2D(
+            f, kernel_size, padding="same", activation=activation, kernel_initializer=seeds.kernel(), name=label
+        )
 
     # encoder ------------------------------------------------------------------------
     x_in = keras.Input(shape=shape, name="input")
@@ -729,19 +767,38 @@ def build_conv_denoiser(
     h = b_in
     for level in range(len(filters) - 1, -1, -1):
         f = level_shapes[level][2]
-        h = layers.Conv2DTranspose(f, 2, strides=2, padding="same", activation=activation,
-                                   kernel_initializer=seeds.kernel(), name=f"up_{level}_deconv")(h)
+        h = layers.Conv2DTranspose(
+            f,
+            2,
+            strides=2,
+            padding="same",
+            activation=activation,
+            kernel_initializer=seeds.kernel(),
+            name=f"up_{level}_deconv",
+        )(h)
         if skip:
             h = layers.Concatenate(name=f"up_{level}_concat")([h, skip_inputs[level]])
         h = conv(f, f"up_{level}_conv_1")(h)
         h = conv(f, f"up_{level}_conv_2")(h)
     if residual:
-        noise = layers.Conv2D(channels, kernel_size, padding="same", activation=None,
-                              kernel_initializer=seeds.kernel(), name="noise_estimate")(h)
+        noise = layers.Conv2D(
+            channels,
+            kernel_size,
+            padding="same",
+            activation=None,
+            kernel_initializer=seeds.kernel(),
+            name="noise_estimate",
+        )(h)
         out = ResidualOutput(0.0, 1.0, name="denoised")([x_ref, noise])
     else:
-        out = layers.Conv2D(channels, kernel_size, padding="same", activation=output_activation,
-                            kernel_initializer=seeds.kernel(), name="denoised")(h)
+        out = layers.Conv2D(
+            channels,
+            kernel_size,
+            padding="same",
+            activation=output_activation,
+            kernel_initializer=seeds.kernel(),
+            name="denoised",
+        )(h)
     decoder = keras.Model(dec_inputs if len(dec_inputs) > 1 else b_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -792,7 +849,9 @@ def build_vae(
     x_in = keras.Input(shape=shape, name="input")
     h = layers.Flatten(name="flatten")(x_in) if len(shape) > 1 else x_in
     for i, units in enumerate(hidden):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}"
+        )(h)
     z_mean = layers.Dense(latent_dim, kernel_initializer=seeds.kernel(), name="z_mean")(h)
     z_log_var = layers.Dense(latent_dim, kernel_initializer=seeds.kernel(), name="z_log_var")(h)
     encoder = keras.Model(x_in, [z_mean, z_log_var], name="encoder")
@@ -800,14 +859,24 @@ def build_vae(
     z_in = keras.Input(shape=(latent_dim,), name="z")
     h = z_in
     for i, units in enumerate(reversed(hidden)):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}")(h)
-    h = layers.Dense(n_features, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}"
+        )(h)
+    h = layers.Dense(
+        n_features, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction"
+    )(h)
     if len(shape) > 1:
         h = layers.Reshape(shape, name="unflatten")(h)
     decoder = keras.Model(z_in, h, name="decoder")
 
-    model = VAE(encoder, decoder, beta=beta, reconstruction_loss=reconstruction_loss,
-                seed=seeds.next() if seed is not None else None, name=name)
+    model = VAE(
+        encoder,
+        decoder,
+        beta=beta,
+        reconstruction_loss=reconstruction_loss,
+        seed=seeds.next() if seed is not None else None,
+        name=name,
+    )
     return _finish(model, compile=compile, optimizer=optimizer, learning_rate=learning_rate, loss=None)
 
 

@@ -59,6 +59,7 @@ IDX_FILES = {
     "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 
+
 # --------------------------------------------------------------------------- IDX
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (optionally gzip-compressed) as used by the original MNIST.
@@ -318,7 +319,10 @@ def _block_split(n: int, block: int = 5, gap: int = 1) -> dict[str, np.ndarray]:
     for i in range(1, n):
         if labels[i] != labels[i - 1]:
             keep[i : i + gap] = False
-    return {s: np.array([i for i in range(n) if keep[i] and labels[i] == s], dtype=np.int64) for s in ("train", "val", "test")}
+    return {
+        s: np.array([i for i in range(n) if keep[i] and labels[i] == s], dtype=np.int64)
+        for s in ("train", "val", "test")
+    }
 
 
 def mri_from_template(size: int) -> tuple[dict[str, np.ndarray], str]:
@@ -334,5 +338,3 @@ def mri_from_template(size: int) -> tuple[dict[str, np.ndarray], str]:
         "labels are slice indices"
     )
     return out, note
-
-

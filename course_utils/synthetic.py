@@ -45,12 +45,12 @@ __all__ = [
 
 #: Kinds of injected ECG-like anomalies: three device problems, three abnormal beats.
 ECG_ANOMALY_KINDS: tuple[str, ...] = (
-    "lead_off",        # electrode loses contact: flat line with slow drift
+    "lead_off",  # electrode loses contact: flat line with slow drift
     "spike_artefact",  # electrical interference: a few sharp spikes
-    "noise_burst",     # motion artefact: a stretch of large noise
-    "wide_qrs",        # premature-ventricular-like beat: no P wave, wide tall QRS, inverted T
-    "st_elevation",    # raised segment between QRS and T
-    "inverted_t",      # T wave upside down
+    "noise_burst",  # motion artefact: a stretch of large noise
+    "wide_qrs",  # premature-ventricular-like beat: no P wave, wide tall QRS, inverted T
+    "st_elevation",  # raised segment between QRS and T
+    "inverted_t",  # T wave upside down
 )
 
 
@@ -107,16 +107,19 @@ def ecg_like_signals(
 
     def pos(p: float) -> np.ndarray:
         return 0.5 + (p - 0.5) * stretch + shift
+
     def amp(mean: float, sd: float) -> np.ndarray:  # keeps the sign of each wave
         lo, hi = sorted((0.3 * mean, 3.0 * mean))
         return np.clip(rng.normal(mean, sd, n), lo, hi)
+
     p_w = _bump(t, pos(0.22), np.full(n, 0.025), amp(0.15, 0.03))
     q_w = _bump(t, pos(0.36), np.full(n, 0.010), amp(-0.15, 0.03))
     r_w = _bump(t, pos(0.40), np.full(n, 0.012), amp(1.30, 0.12))
     s_w = _bump(t, pos(0.44), np.full(n, 0.012), amp(-0.30, 0.05))
     t_w = _bump(t, pos(0.68), np.full(n, 0.045), amp(0.35, 0.06))
-    wander = rng.normal(0, 0.04, n)[:, None] * np.sin(2 * np.pi * (rng.uniform(0.2, 0.6, n)[:, None] * t
-                                                                     + rng.uniform(0, 1, n)[:, None]))
+    wander = rng.normal(0, 0.04, n)[:, None] * np.sin(
+        2 * np.pi * (rng.uniform(0.2, 0.6, n)[:, None] * t + rng.uniform(0, 1, n)[:, None])
+    )
     x = p_w + q_w + r_w + s_w + t_w + wander
 
     y = np.zeros(n, dtype=np.int64)
@@ -136,9 +139,12 @@ def ecg_like_signals(
             x[i, start : start + length // 4] += rng.normal(0, 0.35, length // 4)
         elif kind == "wide_qrs":
             c = pos(0.40)[i]
-            x[i] = (wander[i] + _bump(t, np.array([c]), np.array([0.035]), np.array([1.6]))[0]
-                    + _bump(t, np.array([c + 0.09]), np.array([0.03]), np.array([-0.5]))[0]
-                    + _bump(t, np.array([pos(0.68)[i]]), np.array([0.05]), np.array([-0.35]))[0])
+            x[i] = (
+                wander[i]
+                + _bump(t, np.array([c]), np.array([0.035]), np.array([1.6]))[0]
+                + _bump(t, np.array([c + 0.09]), np.array([0.03]), np.array([-0.5]))[0]
+                + _bump(t, np.array([pos(0.68)[i]]), np.array([0.05]), np.array([-0.35]))[0]
+            )
         elif kind == "st_elevation":
             lo, hi = pos(0.46)[i], pos(0.66)[i]
             x[i] += 0.35 * np.clip((t - lo) / 0.02, 0, 1) * np.clip((hi + 0.06 - t) / 0.06, 0, 1)
@@ -189,7 +195,7 @@ def gene_expression_like(
     for k in range(n_programs):
         genes = rng.choice(n_genes, size=max(2, n_genes // 10), replace=False)
         loadings[k, genes] = rng.gamma(2.0, 0.6, genes.size)
-    shared = rng.gamma(2.0, 0.5, n_programs)                      # programs active in every cell type
+    shared = rng.gamma(2.0, 0.5, n_programs)  # programs active in every cell type
     type_activity = shared[None, :] * rng.lognormal(0.0, 0.6, (n_cell_types, n_programs))
     y = rng.integers(0, n_cell_types, n_samples).astype(np.int64)
     activity = type_activity[y] * rng.lognormal(0.0, 0.4, (n_samples, n_programs))
@@ -335,7 +341,7 @@ def eeg_like_epochs(
     t = np.arange(length) / float(sfreq)
     y = rng.integers(0, 2, n).astype(np.int64)
     posterior = np.linspace(0.3, 1.0, n_channels)  # channel weight of alpha
-    frontal = posterior[::-1]                      # channel weight of beta
+    frontal = posterior[::-1]  # channel weight of beta
     # 1/f background: integrate white noise spectrally
     freqs = np.fft.rfftfreq(length, d=1.0 / sfreq)
     scale = 1.0 / np.maximum(freqs, 1.0)
@@ -348,8 +354,14 @@ def eeg_like_epochs(
     f_beta = rng.uniform(17.0, 24.0, n)
     phase_a = rng.uniform(0, 2 * np.pi, (n, n_channels))
     phase_b = rng.uniform(0, 2 * np.pi, (n, n_channels))
-    alpha = (alpha_amp[:, None, None] * posterior[None, :, None]
-             * np.sin(2 * np.pi * f_alpha[:, None, None] * t[None, None, :] + phase_a[:, :, None]))
-    beta = (beta_amp[:, None, None] * frontal[None, :, None]
-            * np.sin(2 * np.pi * f_beta[:, None, None] * t[None, None, :] + phase_b[:, :, None]))
+    alpha = (
+        alpha_amp[:, None, None]
+        * posterior[None, :, None]
+        * np.sin(2 * np.pi * f_alpha[:, None, None] * t[None, None, :] + phase_a[:, :, None])
+    )
+    beta = (
+        beta_amp[:, None, None]
+        * frontal[None, :, None]
+        * np.sin(2 * np.pi * f_beta[:, None, None] * t[None, None, :] + phase_b[:, :, None])
+    )
     return (background + alpha + beta).astype(np.float32), y

@@ -55,6 +55,7 @@ __all__ = [
     "train_fast",
 ]
 
+
 # --------------------------------------------------------------------------------------
 # data pipeline
 # --------------------------------------------------------------------------------------
@@ -78,8 +79,7 @@ class ArrayBatches:
         batch_size: int = 128,
         shuffle: bool = True,
         seed: int | None = None,
-        transform: Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-        | None = None,
+        transform: Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         self.x = _as_array("x", x)
         self.y = self.x if y is None else _as_array("y", y)
@@ -123,7 +123,9 @@ class ArrayBatches:
         """``tf.TensorSpec``s of one batch (first dimension unknown)."""
         import tensorflow as tf
 
-        xb, yb = next(iter(ArrayBatches(self.x[:1], None if self.y is self.x else self.y[:1], 1, False, 0, self.transform)()))
+        xb, yb = next(
+            iter(ArrayBatches(self.x[:1], None if self.y is self.x else self.y[:1], 1, False, 0, self.transform)())
+        )
         return (
             tf.TensorSpec((None, *xb.shape[1:]), tf.as_dtype(xb.dtype)),
             tf.TensorSpec((None, *yb.shape[1:]), tf.as_dtype(yb.dtype)),
@@ -139,7 +141,9 @@ def _as_array(name: str, a: Any) -> np.ndarray:
         except Exception as exc:
             raise ValueError(f"{name} must be an array of samples, got {type(a).__name__}") from exc
     if arr.ndim == 0 or arr.dtype == object:
-        raise ValueError(f"{name} must be an array of samples (first axis = samples), got {type(a).__name__} {arr.shape}")
+        raise ValueError(
+            f"{name} must be an array of samples (first axis = samples), got {type(a).__name__} {arr.shape}"
+        )
     return arr
 
 
@@ -234,12 +238,18 @@ class EpochLogger(keras.callbacks.Callback):
         if self.print_lines:
             logs = logs or {}
             width = len(str(self.epochs))
-            keys = sorted((k for k in logs if k not in ("time", "learning_rate")),
-                          key=lambda k: (k.startswith("val_"), k not in ("loss", "val_loss")))
+            keys = sorted(
+                (k for k in logs if k not in ("time", "learning_rate")),
+                key=lambda k: (k.startswith("val_"), k not in ("loss", "val_loss")),
+            )
             train_part = [f"{k} {_fmt(logs[k])}" for k in keys if not k.startswith("val_")]
             val_part = [f"{k} {_fmt(logs[k])}" for k in keys if k.startswith("val_")]
-            parts = [f"epoch {epoch + 1:>{width}}/{self.epochs}", *train_part, *val_part,
-                     f"{now - self._epoch_start:.1f} s (total {total:.1f} s)"]
+            parts = [
+                f"epoch {epoch + 1:>{width}}/{self.epochs}",
+                *train_part,
+                *val_part,
+                f"{now - self._epoch_start:.1f} s (total {total:.1f} s)",
+            ]
             print("  ".join(parts), flush=True)
 
 
@@ -355,7 +365,9 @@ def train(
     logger = EpochLogger(epochs, print_lines=verbose not in (0, False, "bar"))
     cbs.append(logger)
     if early_stopping is not None:
-        cbs.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping, restore_best_weights=True))
+        cbs.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping, restore_best_weights=True)
+        )
     if callbacks is not None:
         if isinstance(callbacks, keras.callbacks.Callback) or not all(
             isinstance(c, keras.callbacks.Callback) for c in callbacks
@@ -583,8 +595,10 @@ def time_to_loss(history: Any, target: float, key: str = "val_loss") -> float | 
         raise ValueError(f"target must be a finite number, got {target!r}")
     for k in (key, "time"):
         if k not in hist:
-            raise ValueError(f"history has no {k!r} entry (keys: {sorted(hist)}); train with course_utils.training.train"
-                             + (" and validation_data" if k.startswith("val_") else ""))
+            raise ValueError(
+                f"history has no {k!r} entry (keys: {sorted(hist)}); train with course_utils.training.train"
+                + (" and validation_data" if k.startswith("val_") else "")
+            )
     if len(hist[key]) != len(hist["time"]):
         raise ValueError(f"history[{key!r}] and history['time'] have different lengths")
     for loss, t in zip(hist[key], hist["time"]):

@@ -205,8 +205,16 @@ def bottleneck_figure(state: Mapping[str, Any], *, error_name: str = "reconstruc
     """Error against code size with the selected size highlighted (one axes)."""
     fig, ax = plt.subplots(figsize=(5.0, 3.2))
     ax.plot(state["sizes"], state["errors"], marker="o", color=PALETTE[0])
-    ax.plot([state["size"]], [state["error"]], marker="D", markersize=11, color=PALETTE[1],
-            markeredgecolor="black", linestyle="none", label=f"code size {state['size']}")
+    ax.plot(
+        [state["size"]],
+        [state["error"]],
+        marker="D",
+        markersize=11,
+        color=PALETTE[1],
+        markeredgecolor="black",
+        linestyle="none",
+        label=f"code size {state['size']}",
+    )
     if len(state["sizes"]) > 1 and min(state["sizes"]) > 0 and max(state["sizes"]) / min(state["sizes"]) >= 8:
         ax.set_xscale("log", base=2)
     ax.set_xlabel("code (bottleneck) size")
@@ -251,13 +259,15 @@ def bottleneck_explorer(
     options = sorted(int(s) for s in keys)
     if not options:
         raise ValueError("no code sizes to explore: pass a non-empty dict or sizes=[...]")
-    slider = widgets.SelectionSlider(options=options, value=options[len(options) // 2], description="code size",
-                                     continuous_update=False)
+    slider = widgets.SelectionSlider(
+        options=options, value=options[len(options) // 2], description="code size", continuous_update=False
+    )
 
     def refresh() -> dict[str, Any]:
         st = bottleneck_state(source, slider.value, options)
-        box.summary.value = _summary_html({"code size": st["size"], error_name: st["error"],
-                                           "best size": st["best_size"]})
+        box.summary.value = _summary_html(
+            {"code size": st["size"], error_name: st["error"], "best size": st["best_size"]}
+        )
         show_figure(box.output, bottleneck_figure(st, error_name=error_name))
         return st
 
@@ -303,8 +313,7 @@ def digit_state(
     return {"index": int(index) % arr.shape[0], "original": batch[0], "reconstructions": recs, "errors": errors}
 
 
-def digit_figure(state: Mapping[str, Any], *, image_shape: tuple[int, ...] | None = None,
-                 label: Any = None) -> Figure:
+def digit_figure(state: Mapping[str, Any], *, image_shape: tuple[int, ...] | None = None, label: Any = None) -> Figure:
     """Original and each reconstruction in one row, error in the titles (``1 + models`` axes)."""
     recs = state["reconstructions"]
     fig, axes = plt.subplots(1, 1 + len(recs), figsize=(2.0 * (1 + len(recs)), 2.4), squeeze=False)
@@ -342,8 +351,13 @@ def digit_explorer(
     def refresh() -> dict[str, Any]:
         st = digit_state(arr, models, slider.value)
         lab = None if y is None else y[st["index"]]
-        box.summary.value = _summary_html({"image": st["index"], **({"label": lab} if lab is not None else {}),
-                                           **{f"MSE {k}": v for k, v in st["errors"].items()}})
+        box.summary.value = _summary_html(
+            {
+                "image": st["index"],
+                **({"label": lab} if lab is not None else {}),
+                **{f"MSE {k}": v for k, v in st["errors"].items()},
+            }
+        )
         show_figure(box.output, digit_figure(st, image_shape=image_shape, label=lab))
         return st
 
@@ -356,7 +370,9 @@ def digit_explorer(
 # --------------------------------------------------------------------------------------
 # 3. one latent coordinate -> decoded image              (02_mnist_autoencoder, 05)
 # --------------------------------------------------------------------------------------
-def latent_state(decode_fn: Callable[[np.ndarray], Any], base_code: ArrayLike, dim: int, value: float) -> dict[str, Any]:
+def latent_state(
+    decode_fn: Callable[[np.ndarray], Any], base_code: ArrayLike, dim: int, value: float
+) -> dict[str, Any]:
     """Pure update of the latent slider: set coordinate ``dim`` of ``base_code`` to ``value`` and decode.
 
     The logic behind :func:`latent_slider_explorer`.  Returns
@@ -417,13 +433,20 @@ def latent_slider_explorer(
     if not lo < hi:
         raise ValueError(f"dim_range must be (min, max) with min < max, got {dim_range}")
     dim_w = widgets.Dropdown(options=list(range(base.size)), value=0, description="coordinate")
-    value_w = widgets.FloatSlider(value=float(np.clip(base[0], lo, hi)), min=lo, max=hi,
-                                  step=step or (hi - lo) / 100, description="value", continuous_update=False)
+    value_w = widgets.FloatSlider(
+        value=float(np.clip(base[0], lo, hi)),
+        min=lo,
+        max=hi,
+        step=step or (hi - lo) / 100,
+        description="value",
+        continuous_update=False,
+    )
 
     def refresh() -> dict[str, Any]:
         st = latent_state(decode_fn, base, dim_w.value, value_w.value)
-        box.summary.value = _summary_html({"coordinate": st["dim"], "value": st["value"],
-                                           "base value": float(base[st["dim"]])})
+        box.summary.value = _summary_html(
+            {"coordinate": st["dim"], "value": st["value"], "base value": float(base[st["dim"]])}
+        )
         show_figure(box.output, latent_figure(st, image_shape=image_shape))
         return st
 
@@ -445,8 +468,13 @@ def latent_slider_explorer(
 # --------------------------------------------------------------------------------------
 # 3b. position in a 2-D latent plane -> decoded image      (05_variational_autoencoders)
 # --------------------------------------------------------------------------------------
-def latent_plane_state(decode_fn: Callable[[np.ndarray], Any], z0: float, z1: float,
-                       base_code: ArrayLike | None = None, dims: tuple[int, int] = (0, 1)) -> dict[str, Any]:
+def latent_plane_state(
+    decode_fn: Callable[[np.ndarray], Any],
+    z0: float,
+    z1: float,
+    base_code: ArrayLike | None = None,
+    dims: tuple[int, int] = (0, 1),
+) -> dict[str, Any]:
     """Pure update of the latent-plane explorer: decode the code with ``z[dims] = (z0, z1)``.
 
     The logic behind :func:`latent_plane_explorer`.  ``base_code`` (default zeros of length 2) fixes
@@ -464,9 +492,14 @@ def latent_plane_state(decode_fn: Callable[[np.ndarray], Any], z0: float, z1: fl
     return {"point": (float(z0), float(z1)), "code": code, "image": image}
 
 
-def latent_plane_figure(state: Mapping[str, Any], *, codes_2d: ArrayLike | None = None,
-                        labels: ArrayLike | None = None, span: float = 3.0,
-                        image_shape: tuple[int, ...] | None = None) -> Figure:
+def latent_plane_figure(
+    state: Mapping[str, Any],
+    *,
+    codes_2d: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+    span: float = 3.0,
+    image_shape: tuple[int, ...] | None = None,
+) -> Figure:
     """The latent plane (optionally with the training codes) with the current point, and its decoded image."""
     fig, (ax_plane, ax_img) = plt.subplots(1, 2, figsize=(7.0, 3.4))
     if codes_2d is not None:
@@ -477,8 +510,15 @@ def latent_plane_figure(state: Mapping[str, Any], *, codes_2d: ArrayLike | None 
             y = np.asarray(labels)
             for i, cls in enumerate(np.unique(y)):
                 m = y == cls
-                ax_plane.scatter(z[m, 0], z[m, 1], s=3, alpha=0.3, color=PALETTE[i % len(PALETTE)],
-                                 marker=MARKERS[i % len(MARKERS)], label=str(cls))
+                ax_plane.scatter(
+                    z[m, 0],
+                    z[m, 1],
+                    s=3,
+                    alpha=0.3,
+                    color=PALETTE[i % len(PALETTE)],
+                    marker=MARKERS[i % len(MARKERS)],
+                    label=str(cls),
+                )
             ax_plane.legend(fontsize=6, markerscale=3, loc="upper right", ncol=2)
     x0, x1 = state["point"]
     ax_plane.plot([x0], [x1], marker="X", markersize=13, color="black", linestyle="none")
@@ -512,16 +552,19 @@ def latent_plane_explorer(
     """
     if not np.isfinite(span) or span <= 0:
         raise ValueError(f"span must be a positive number, got {span}")
-    z0_w = widgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[0]}]",
-                               continuous_update=False)
-    z1_w = widgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[1]}]",
-                               continuous_update=False)
+    z0_w = widgets.FloatSlider(
+        value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[0]}]", continuous_update=False
+    )
+    z1_w = widgets.FloatSlider(
+        value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[1]}]", continuous_update=False
+    )
 
     def refresh() -> dict[str, Any]:
         st = latent_plane_state(decode_fn, z0_w.value, z1_w.value, base_code, dims)
         box.summary.value = _summary_html({f"z[{dims[0]}]": st["point"][0], f"z[{dims[1]}]": st["point"][1]})
-        show_figure(box.output, latent_plane_figure(st, codes_2d=codes_2d, labels=labels, span=span,
-                                                    image_shape=image_shape))
+        show_figure(
+            box.output, latent_plane_figure(st, codes_2d=codes_2d, labels=labels, span=span, image_shape=image_shape)
+        )
         return st
 
     box = Explorer({"z0": z0_w, "z1": z1_w}, refresh)
@@ -589,8 +632,15 @@ def denoising_state(
         ssims[name] = float(np.mean(metrics.ssim(c, out)))
         outputs[name] = out[:show]
     best = max(filters, key=lambda k: psnrs[k])
-    return {"level": float(level), "psnr": psnrs, "ssim": ssims, "best": best,
-            "clean": c[:show], "noisy": n[:show], "outputs": outputs}
+    return {
+        "level": float(level),
+        "psnr": psnrs,
+        "ssim": ssims,
+        "best": best,
+        "clean": c[:show],
+        "noisy": n[:show],
+        "outputs": outputs,
+    }
 
 
 def denoising_figure(state: Mapping[str, Any]) -> Figure:
@@ -627,8 +677,9 @@ def denoising_explorer(
     def refresh() -> dict[str, Any]:
         level = float(slider.value)
         st = denoising_state(clean_images, make_noisy, filters, level, show=show, noisy=noisy_at(level))
-        box.summary.value = _summary_html({"level": level, **{f"PSNR {k}": v for k, v in st["psnr"].items()},
-                                           "best": st["best"]})
+        box.summary.value = _summary_html(
+            {"level": level, **{f"PSNR {k}": v for k, v in st["psnr"].items()}, "best": st["best"]}
+        )
         show_figure(box.output, denoising_figure(st))
         return st
 
@@ -660,8 +711,16 @@ def threshold_figure(state: Mapping[str, Any], *, names: tuple[str, str] = ("nor
     confusion_matrix_plot(state, ax=ax_cm, names=names)
     ax_roc.plot([0, 1], [0, 1], color="0.6", linestyle=":")
     ax_roc.plot(state["roc_fpr"], state["roc_tpr"], color=PALETTE[0], label=f"AUC {state['auc']:.3f}")
-    ax_roc.plot([state["fpr"]], [state["tpr"]], marker="o", markersize=10, color=PALETTE[1],
-                markeredgecolor="black", linestyle="none", label="threshold")
+    ax_roc.plot(
+        [state["fpr"]],
+        [state["tpr"]],
+        marker="o",
+        markersize=10,
+        color=PALETTE[1],
+        markeredgecolor="black",
+        linestyle="none",
+        label="threshold",
+    )
     ax_roc.set_xlabel("false-positive rate")
     ax_roc.set_ylabel("true-positive rate (recall)")
     ax_roc.set_aspect("equal")
@@ -692,15 +751,27 @@ def threshold_explorer(
     lo, hi = float(np.min(s)), float(np.max(s))
     if hi <= lo:
         hi = lo + 1.0
-    slider = widgets.FloatSlider(value=float(np.clip(initial, lo, hi)), min=lo, max=hi, step=(hi - lo) / 200,
-                                 readout_format=".4g", description="threshold", continuous_update=False)
+    slider = widgets.FloatSlider(
+        value=float(np.clip(initial, lo, hi)),
+        min=lo,
+        max=hi,
+        step=(hi - lo) / 200,
+        readout_format=".4g",
+        description="threshold",
+        continuous_update=False,
+    )
 
     def refresh() -> dict[str, Any]:
         st = threshold_state(y, s, slider.value)
-        box.summary.value = _summary_html({
-            "threshold": st["threshold"], "precision": st["precision"], "recall": st["recall"],
-            "specificity": st["specificity"], "flagged": st["tp"] + st["fp"],
-        })
+        box.summary.value = _summary_html(
+            {
+                "threshold": st["threshold"],
+                "precision": st["precision"],
+                "recall": st["recall"],
+                "specificity": st["specificity"],
+                "flagged": st["tp"] + st["fp"],
+            }
+        )
         show_figure(box.output, threshold_figure(st, names=names))
         return st
 

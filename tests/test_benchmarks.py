@@ -37,14 +37,33 @@ def tiny_settings(notebook: Path):
     """The quick preset shrunk further: every code path, a few seconds of training."""
     return replace(
         settings.quick_settings(),
-        speed_n_train=256, speed_n_val=128, seed_epochs=2, fast_recipe=TINY_RECIPE, matmul_size=128, matmul_repeats=2,
+        speed_n_train=256,
+        speed_n_val=128,
+        seed_epochs=2,
+        fast_recipe=TINY_RECIPE,
+        matmul_size=128,
+        matmul_repeats=2,
         notebooks=[str(notebook)],
-        mnist_n_train=256, mnist_n_test=128, mnist_variants=("conv", "sparse"), variant_recipe=TINY_RECIPE,
-        bc_seed_epochs=2, bc_passes=2, anomaly_splits=2,
-        denoise_conditions=("Gaussian σ=0.2",), denoise_epochs=1, denoise_repeats=1, denoise_filters=(8,),
-        denoise_setups=("same", "clean"), filter_max_images=4,
-        gen_n_train=256, gen_n_test=128, gen_ae_recipe=TINY_RECIPE, vae_latents=(2,), vae_epochs=1,
-        classifier_epochs=1, n_generated=32,
+        mnist_n_train=256,
+        mnist_n_test=128,
+        mnist_variants=("conv", "sparse"),
+        variant_recipe=TINY_RECIPE,
+        bc_seed_epochs=2,
+        bc_passes=2,
+        anomaly_splits=2,
+        denoise_conditions=("Gaussian σ=0.2",),
+        denoise_epochs=1,
+        denoise_repeats=1,
+        denoise_filters=(8,),
+        denoise_setups=("same", "clean"),
+        filter_max_images=4,
+        gen_n_train=256,
+        gen_n_test=128,
+        gen_ae_recipe=TINY_RECIPE,
+        vae_latents=(2,),
+        vae_epochs=1,
+        classifier_epochs=1,
+        n_generated=32,
         n_submissions=2,
     )
 
@@ -60,14 +79,34 @@ def reports(tmp_path_factory):
     nbformat.write(nb, notebook)
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     background = subprocess.Popen(
-        [sys.executable, str(RUN), "--quick", "--sections", "memory,course,grading", "--submissions", "2",
-         "--notebooks", str(notebook), "--out-dir", str(tmp / "sub"), "--work-dir", str(tmp / "work-sub")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(RUN),
+            "--quick",
+            "--sections",
+            "memory,course,grading",
+            "--submissions",
+            "2",
+            "--notebooks",
+            str(notebook),
+            "--out-dir",
+            str(tmp / "sub"),
+            "--work-dir",
+            str(tmp / "work-sub"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
         before = {k: os.environ.get(k) for k in keys}
-        rc_tf = cli.main(["--sections", "speed,quality", "--out-dir", str(tmp / "tf"),
-                            "--work-dir", str(tmp / "work-tf")], settings=tiny_settings(notebook))
+        rc_tf = cli.main(
+            ["--sections", "speed,quality", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
+            settings=tiny_settings(notebook),
+        )
         env_after = {k: os.environ.get(k) for k in keys}
         out, _ = background.communicate(timeout=600)
     finally:
@@ -75,10 +114,19 @@ def reports(tmp_path_factory):
             background.kill()
     loaded = {}
     for name in ("tf", "sub"):
-        loaded[name] = {"json": json.loads((tmp / name / "results.json").read_text()),
-                        "md": (tmp / name / "results.md").read_text()}
-    return {"rc_tf": rc_tf, "rc_sub": background.returncode, "out_sub": out, "tmp": tmp, "notebook": notebook,
-            "env_changed": before != env_after, **loaded}
+        loaded[name] = {
+            "json": json.loads((tmp / name / "results.json").read_text()),
+            "md": (tmp / name / "results.md").read_text(),
+        }
+    return {
+        "rc_tf": rc_tf,
+        "rc_sub": background.returncode,
+        "out_sub": out,
+        "tmp": tmp,
+        "notebook": notebook,
+        "env_changed": before != env_after,
+        **loaded,
+    }
 
 
 def sections(reports):
@@ -113,8 +161,9 @@ def test_every_section_states_its_goal_and_whether_it_is_met(reports):
         assert len(headline) == sum(len(sec["checks"]) for sec in reports[name]["json"]["sections"])
         assert "## Every check" in md and "| Section | Goal | Measured | Met |" in md
         summary = reports[name]["json"]["summary"]
-        assert [r["section"] for r in summary] == [sec["title"].split(": ")[0]
-                                                   for sec in reports[name]["json"]["sections"]]
+        assert [r["section"] for r in summary] == [
+            sec["title"].split(": ")[0] for sec in reports[name]["json"]["sections"]
+        ]
         assert "## Summary" in md and "| Section | Goal | Result | Met |" in md
         for sec in reports[name]["json"]["sections"]:
             assert sec["summary"] and report.cell_text(sec["summary"], "") in md.split("## Every check")[0]
@@ -157,7 +206,13 @@ def test_quality_tables_cover_every_comparison(reports):
     titles = [t["title"] for t in sec["tables"]]
     assert len(titles) == 5, titles
     mnist, bc, anomaly, denoise, gen = sec["tables"]
-    assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {"seed_recipe", "pca", "seed", "conv", "sparse"}
+    assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {
+        "seed_recipe",
+        "pca",
+        "seed",
+        "conv",
+        "sparse",
+    }
     assert all(r["mse"] > 0 and r["bce"] > 0 for r in mnist["rows"])
     assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 5
     assert {r["scaling"] for r in bc["rows"]} == {"all rows (seed)", "training rows"}
@@ -165,8 +220,15 @@ def test_quality_tables_cover_every_comparison(reports):
     assert methods == ["AE (seed recipe)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
     assert all(0 <= r["auc_mean"] <= 1 and r["splits"] == 2 for r in anomaly["rows"])
     got = {r["method"] for r in denoise["rows"]}
-    assert {"noisy input", "gaussian", "median", "tv", "nlm", denoising.DENOISE_SETUPS["same"],
-            denoising.DENOISE_SETUPS["clean"]} == got
+    assert {
+        "noisy input",
+        "gaussian",
+        "median",
+        "tv",
+        "nlm",
+        denoising.DENOISE_SETUPS["same"],
+        denoising.DENOISE_SETUPS["clean"],
+    } == got
     assert all(r["condition"] == "Gaussian σ=0.2" and 0 < r["ssim"] <= 1 for r in denoise["rows"])
     names = [r["samples"] for r in gen["rows"]]
     assert names[0].startswith("real") and "2-d VAE samples" in names and "plain AE: codes like real ones" in names
@@ -230,8 +292,15 @@ def test_mixed_answers_are_mixed_and_scored():
         for q, text in grading.mixed_answers(key, i)[0].items():
             value = text.split(" = ", 1)[1]
             letter = None if value == "None" else value.strip("'").strip().lower()
-            kinds.add("blank" if letter is None else "right" if letter == key[q - 1]
-                      else "wrong" if letter in "abcd" and len(letter) == 1 else "invalid")
+            kinds.add(
+                "blank"
+                if letter is None
+                else "right"
+                if letter == key[q - 1]
+                else "wrong"
+                if letter in "abcd" and len(letter) == 1
+                else "invalid"
+            )
             if letter == key[q - 1] and value.strip("'") != letter:
                 kinds.add("right, other case or spacing")
     assert kinds == {"right", "wrong", "invalid", "blank", "right, other case or spacing"}
@@ -254,9 +323,15 @@ def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, mo
 
 def _fake_report(tmp_path: Path, name: str, ids: list[str], source: str) -> Path:
     """A results.json with sections ``ids`` (one check each), as a run of those sections writes it."""
-    secs = [report.make_section(sid, [report.check(f"{sid} goal", "measured", True)],
-                                [report.table("t", [report.column("a", "A", ".1f")], [{"a": 1.0}])],
-                                summary=f"{sid} fine") for sid in ids]
+    secs = [
+        report.make_section(
+            sid,
+            [report.check(f"{sid} goal", "measured", True)],
+            [report.table("t", [report.column("a", "A", ".1f")], [{"a": 1.0}])],
+            summary=f"{sid} fine",
+        )
+        for sid in ids
+    ]
     rep = report.build_report(settings.quick_settings(), secs, {"mnist": source}, machine_info(), 1.0)
     report.write_report(rep, tmp_path / name)
     return tmp_path / name / "results.json"
@@ -287,7 +362,11 @@ def test_merge_combines_reports_of_separate_runs(tmp_path):
 def test_presets_and_arguments():
     quick, full = settings.quick_settings(), settings.full_settings()
     assert full.seed_epochs == 50 and full.n_submissions == 100 and full.notebook_modes == ("fast", "student")
-    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {"Gaussian σ=0.1", "Gaussian σ=0.2", "Gaussian σ=0.3"}
+    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {
+        "Gaussian σ=0.1",
+        "Gaussian σ=0.2",
+        "Gaussian σ=0.3",
+    }
     assert quick.notebook_modes == ("fast",) and quick.n_submissions == 5 and quick.seed_epochs < full.seed_epochs
     assert "work_dir" not in quick.to_json() and quick.to_json()["vae_latents"] == [2, 8]
     assert settings.parse_sections(None) == list(settings.SECTION_ORDER)
@@ -319,8 +398,13 @@ def test_every_section_has_one_run_function_and_imports_at_the_top():
 def test_the_command_line_entry_point_runs_as_a_script(tmp_path):
     """`python benchmarks/run.py` (what make bench calls) works from any folder."""
     a = _fake_report(tmp_path, "one", ["grading"], "a")
-    proc = subprocess.run([sys.executable, str(RUN), "--merge", str(a), "--out-dir", str(tmp_path / "out")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--merge", str(a), "--out-dir", str(tmp_path / "out")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "out" / "results.md").is_file()
     help_text = subprocess.run([sys.executable, str(RUN), "--help"], capture_output=True, text=True, timeout=120).stdout

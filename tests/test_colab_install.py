@@ -110,8 +110,15 @@ def setup_cell_calls() -> dict[str, dict[str, list]]:
     sources = {p.name: _setup_cell(p) for p in LESSONS}
     env = {k: v for k, v in os.environ.items() if k != "COLAB_RELEASE_TAG"}
     env.update(COURSE_FAST="1", COURSE_OFFLINE="1", MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(sources), capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps(sources),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(t for t in proc.stdout.splitlines() if t.startswith("RESULTS="))
     return json.loads(line.removeprefix("RESULTS="))
@@ -158,8 +165,13 @@ def _wheel(directory: Path, name: str, version: str, metadata: str) -> Path:
     return path
 
 
-def _metadata(name: str, version: str, requires: list[str] = (), requires_python: str | None = None,
-              extras: dict[str, list[str]] | None = None) -> str:
+def _metadata(
+    name: str,
+    version: str,
+    requires: list[str] = (),
+    requires_python: str | None = None,
+    extras: dict[str, list[str]] | None = None,
+) -> str:
     lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
@@ -177,8 +189,13 @@ def _course_utils_wheel(directory: Path) -> Path:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
             version = ast.literal_eval(node.value)
     assert version, "course_utils/__init__.py must assign __version__"
-    meta = _metadata(project["name"], version, project["dependencies"], project.get("requires-python"),
-                     project.get("optional-dependencies"))
+    meta = _metadata(
+        project["name"],
+        version,
+        project["dependencies"],
+        project.get("requires-python"),
+        project.get("optional-dependencies"),
+    )
     return _wheel(directory, project["name"], version, meta)
 
 
@@ -208,8 +225,14 @@ def colab_like(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
-    venv_site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                    capture_output=True, text=True, check=True).stdout.strip())
+    venv_site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (venv_site / "colab_preinstalled.pth").write_text(f"{base}\n")
 
     wheels = tmp / "wheelhouse"
@@ -229,8 +252,20 @@ def _clean_env() -> dict[str, str]:
 
 def _dry_run(env: dict[str, Path], args: list[str], name: str) -> dict:
     report = env["tmp"] / f"report-{name}.json"
-    cmd = [str(env["python"]), "-m", "pip", *args, "--dry-run", "--report", str(report), "--no-index",
-           "--find-links", str(env["wheels"]), "--disable-pip-version-check", "--no-cache-dir"]
+    cmd = [
+        str(env["python"]),
+        "-m",
+        "pip",
+        *args,
+        "--dry-run",
+        "--report",
+        str(report),
+        "--no-index",
+        "--find-links",
+        str(env["wheels"]),
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_clean_env(), cwd=env["tmp"])
     assert proc.returncode == 0, f"pip failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     return json.loads(report.read_text())
@@ -248,8 +283,14 @@ def test_simulated_colab_already_has_the_protected_stack_and_ipywidgets_7(colab_
         "[m for m in ('tensorflow', 'IPython', 'ipykernel', 'tornado', 'numpy', 'sklearn') if not u.find_spec(m)], "
         "[md.version('ipywidgets'), ipywidgets.__version__, md.version('widgetsnbextension')]]))"
     )
-    proc = subprocess.run([str(colab_like["python"]), "-c", probe], capture_output=True, text=True, timeout=120,
-                          cwd=colab_like["tmp"], env=_clean_env())
+    proc = subprocess.run(
+        [str(colab_like["python"]), "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=colab_like["tmp"],
+        env=_clean_env(),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     versions, present, absent, widgets = json.loads(proc.stdout)
     assert versions == {n: md.version(n) for n in PROTECTED[1:]}, versions
@@ -262,7 +303,10 @@ def test_simulated_colab_already_has_the_protected_stack_and_ipywidgets_7(colab_
 def test_colab_setup_cell_install_keeps_tensorflow_ipython_ipykernel_tornado(setup_cell_calls, colab_like):
     wheel_url = colab_like["course_utils"].as_uri()
     for name, calls in setup_cell_calls.items():
-        args = [a.replace(f"course_utils @ {REPO_URL}", f"course_utils @ {wheel_url}") for a in shlex.split(calls["colab"][0][1][1])]
+        args = [
+            a.replace(f"course_utils @ {REPO_URL}", f"course_utils @ {wheel_url}")
+            for a in shlex.split(calls["colab"][0][1][1])
+        ]
         installed = _installed(_dry_run(colab_like, args, Path(name).stem))
         touched = sorted(set(installed) & {_norm(p) for p in PROTECTED})
         assert not touched, f"{name}: the Colab install would (re)install {touched}: {installed}"
@@ -274,8 +318,9 @@ def test_colab_setup_cell_install_keeps_tensorflow_ipython_ipykernel_tornado(set
 @pytest.mark.slow
 def test_the_report_check_catches_a_forced_upgrade(colab_like):
     """Control: a requirement that needs a newer tornado or ipywidgets 8 shows up in the report as an install."""
-    greedy = _wheel(colab_like["wheels"], "greedy-demo", "1.0",
-                    _metadata("greedy-demo", "1.0", ["tornado>=99", "ipywidgets>=8"]))
+    greedy = _wheel(
+        colab_like["wheels"], "greedy-demo", "1.0", _metadata("greedy-demo", "1.0", ["tornado>=99", "ipywidgets>=8"])
+    )
     installed = _installed(_dry_run(colab_like, ["install", f"greedy-demo @ {greedy.as_uri()}"], "control"))
     assert installed.get("tornado") == "99.0", installed
     assert installed.get("ipywidgets", "").startswith("8."), installed

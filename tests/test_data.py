@@ -211,14 +211,21 @@ def test_load_medmnist_npz_rejects_malformed_files(tmp_path):
         data.load_medmnist_npz(missing)
     wrong = tmp_path / "wrong.npz"
     z = np.zeros((2, 28, 28), np.float32)
-    np.savez(wrong, **{f"{s}_images": z for s in ("train", "val", "test")}, **{f"{s}_labels": np.zeros(2) for s in ("train", "val", "test")})
+    np.savez(
+        wrong,
+        **{f"{s}_images": z for s in ("train", "val", "test")},
+        **{f"{s}_labels": np.zeros(2) for s in ("train", "val", "test")},
+    )
     with pytest.raises(ValueError, match="uint8"):
         data.load_medmnist_npz(wrong)
 
 
 def test_medmnist_from_data_dir(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
-    arrays = {f"{s}_images": rng.integers(0, 256, (n, 64, 64), dtype=np.uint8) for s, n in (("train", 6), ("val", 2), ("test", 3))}
+    arrays = {
+        f"{s}_images": rng.integers(0, 256, (n, 64, 64), dtype=np.uint8)
+        for s, n in (("train", 6), ("val", 2), ("test", 3))
+    }
     arrays |= {f"{s}_labels": np.ones((n, 1), np.int64) for s, n in (("train", 6), ("val", 2), ("test", 3))}
     np.savez(tmp_path / "pneumoniamnist_64.npz", **arrays)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
@@ -421,9 +428,14 @@ def test_noise_statistics():
     changed = sp != x
     assert abs(changed.mean() - 0.2) < 0.01
     assert set(np.unique(sp[changed])) == {0.0, 1.0}
-    np.testing.assert_array_equal(data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=3))
+    np.testing.assert_array_equal(
+        data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=3)
+    )
     assert not np.array_equal(data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=4))
-    assert 0.0 <= data.add_noise(x, "gaussian", 2.0, seed=1).min() and data.add_noise(x, "gaussian", 2.0, seed=1).max() <= 1.0
+    assert (
+        0.0 <= data.add_noise(x, "gaussian", 2.0, seed=1).min()
+        and data.add_noise(x, "gaussian", 2.0, seed=1).max() <= 1.0
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,10 @@ def _restore_op_determinism():
     tf_config.disable_op_determinism()
 
 
-@pytest.mark.parametrize("value, fast", [("", False), ("0", False), ("false", False), ("No", False), ("1", True), ("TRUE", True), (" yes ", True)])
+@pytest.mark.parametrize(
+    "value, fast",
+    [("", False), ("0", False), ("false", False), ("No", False), ("1", True), ("TRUE", True), (" yes ", True)],
+)
 def test_fast_mode_values(monkeypatch, value, fast):
     monkeypatch.setenv("COURSE_FAST", value)
     assert runtime.fast_mode() is fast

@@ -308,8 +308,9 @@ def test_denoising_state_needs_image_batch() -> None:
 
 def test_denoising_explorer_slider_moves_and_caches_noise(clean_images) -> None:
     make_noisy, calls = _noise_maker(clean_images)
-    box = W.denoising_explorer(clean_images, make_noisy, {"gaussian": B.make_filter("gaussian", sigma=1.0)},
-                               levels=(0.1, 0.2, 0.3))
+    box = W.denoising_explorer(
+        clean_images, make_noisy, {"gaussian": B.make_filter("gaussian", sigma=1.0)}, levels=(0.1, 0.2, 0.3)
+    )
     _check_layout(box, 1)
     psnr_low = box.state["psnr"]["noisy"]
     first = _png(box)
@@ -388,8 +389,12 @@ def test_show_figure_inside_a_kernel_displays_through_the_output(monkeypatch) ->
 
 @pytest.mark.parametrize(
     "shell, expected",
-    [(None, False), (types.SimpleNamespace(), False), (types.SimpleNamespace(kernel=None), False),
-     (types.SimpleNamespace(kernel=object()), True)],
+    [
+        (None, False),
+        (types.SimpleNamespace(), False),
+        (types.SimpleNamespace(kernel=None), False),
+        (types.SimpleNamespace(kernel=object()), True),
+    ],
     ids=["no IPython", "terminal IPython", "shell without kernel", "kernel"],
 )
 def test_in_kernel_asks_ipython_for_a_kernel(monkeypatch, shell, expected) -> None:

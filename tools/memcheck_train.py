@@ -31,8 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=60_000, help="number of samples (default 60000)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs (default 3)")
     parser.add_argument("--batch-size", type=int, default=128, help="batch size (default 128)")
-    parser.add_argument("--feed", choices=("train", "fit"), default="train",
-                        help="'train': course_utils.training.train (default); 'fit': model.fit(x, x) on the array")
+    parser.add_argument(
+        "--feed",
+        choices=("train", "fit"),
+        default="train",
+        help="'train': course_utils.training.train (default); 'fit': model.fit(x, x) on the array",
+    )
     parser.add_argument("--limit-gb", type=float, default=None, help="exit with status 1 if the peak exceeds this")
     args = parser.parse_args(argv)
 
@@ -48,11 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         history = model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size, shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
     peak = runtime.peak_rss_mb()
-    print(f"feed: {args.feed}  data: {args.n} x 784 float32 ({x.nbytes / 1e6:.0f} MB)  "
-          f"epochs: {args.epochs}  batch: {args.batch_size}  time: {seconds:.1f} s  "
-          f"final loss: {history.history['loss'][-1]:.4f}")
-    print(f"peak RSS after imports: {after_import:.0f} MB; before training: {before:.0f} MB; "
-          f"after training: {peak:.0f} MB ({peak / 1000:.2f} GB); current RSS: {runtime.current_rss_mb():.0f} MB")
+    print(
+        f"feed: {args.feed}  data: {args.n} x 784 float32 ({x.nbytes / 1e6:.0f} MB)  "
+        f"epochs: {args.epochs}  batch: {args.batch_size}  time: {seconds:.1f} s  "
+        f"final loss: {history.history['loss'][-1]:.4f}"
+    )
+    print(
+        f"peak RSS after imports: {after_import:.0f} MB; before training: {before:.0f} MB; "
+        f"after training: {peak:.0f} MB ({peak / 1000:.2f} GB); current RSS: {runtime.current_rss_mb():.0f} MB"
+    )
     if args.limit_gb is not None and peak / 1000 > args.limit_gb:
         print(f"FAIL: peak RSS {peak / 1000:.2f} GB exceeds the limit of {args.limit_gb} GB")
         return 1

@@ -161,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         r = run_notebook(p, args.out, args.timeout)
         results.append(r)
         status = "ok" if r["ok"] else f"FAILED: {r['error']}"
-        print(f"  {r['notebook']:<40} {r['seconds']:>7.1f} s  peak kernel RSS {r['peak_rss_mb']:>5} MB  {status}", flush=True)
+        print(
+            f"  {r['notebook']:<40} {r['seconds']:>7.1f} s  peak kernel RSS {r['peak_rss_mb']:>5} MB  {status}",
+            flush=True,
+        )
     total = sum(r["seconds"] for r in results)
     print(f"  {'total':<40} {total:>7.1f} s  max peak {max(r['peak_rss_mb'] for r in results):>5} MB")
     if args.json:

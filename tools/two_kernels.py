@@ -99,16 +99,27 @@ class Server:
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime_dir), PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
         env.pop("MPLBACKEND", None)  # kernels use the inline backend, as in JupyterLab
         env.setdefault("MALLOC_ARENA_MAX", "2")  # as binder/start sets it
-        cmd = [str(BIN / "jupyter"), "server", "--no-browser", f"--ServerApp.root_dir={root}",
-               f"--ServerApp.port={self.port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={self.token}"]
+        cmd = [
+            str(BIN / "jupyter"),
+            "server",
+            "--no-browser",
+            f"--ServerApp.root_dir={root}",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={self.token}",
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/{path}", data=data, method=method,
-                                     headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=60) as r:
             text = r.read()
         return json.loads(text) if text else None
@@ -117,7 +128,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter server exited: {self.proc.stderr.read()[-2000:] if self.proc.stderr else ''}")
+                raise RuntimeError(
+                    f"jupyter server exited: {self.proc.stderr.read()[-2000:] if self.proc.stderr else ''}"
+                )
             try:
                 self.api("GET", "status")
                 return
@@ -128,8 +141,9 @@ class Server:
     def open(self, notebook: Path, root: Path) -> tuple[str, BlockingKernelClient]:
         """A session for ``notebook`` (kernel started in its folder, as JupyterLab does) and a client to it."""
         rel = notebook.resolve().relative_to(root.resolve()).as_posix()
-        session = self.api("POST", "sessions", {"path": rel, "type": "notebook", "name": notebook.name,
-                                                "kernel": {"name": "python3"}})
+        session = self.api(
+            "POST", "sessions", {"path": rel, "type": "notebook", "name": notebook.name, "kernel": {"name": "python3"}}
+        )
         kernel_id = session["kernel"]["id"]
         connection = self.runtime_dir / f"kernel-{kernel_id}.json"
         for _ in range(100):
@@ -198,10 +212,18 @@ def kernel_memory(client: BlockingKernelClient) -> dict[str, float]:
 
 def measure(first: Path, second: Path, release: bool, timeout: float) -> dict[str, Any]:
     """Run ``first`` then ``second`` in two live kernels; memory figures of every phase (MB)."""
-    out: dict[str, Any] = {"first": first.name, "second": second.name, "mode": config.mode_name(),
-                           "release_memory": release, "errors": []}
-    root = ROOT if all(ROOT in nb.resolve().parents for nb in (first, second)) else Path(
-        os.path.commonpath([first.resolve().parent, second.resolve().parent]))
+    out: dict[str, Any] = {
+        "first": first.name,
+        "second": second.name,
+        "mode": config.mode_name(),
+        "release_memory": release,
+        "errors": [],
+    }
+    root = (
+        ROOT
+        if all(ROOT in nb.resolve().parents for nb in (first, second))
+        else Path(os.path.commonpath([first.resolve().parent, second.resolve().parent]))
+    )
     with tempfile.TemporaryDirectory(prefix="two-kernels-") as tmp:
         server = Server(root, Path(tmp))
         try:
@@ -243,8 +265,11 @@ def measure(first: Path, second: Path, release: bool, timeout: float) -> dict[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="the first and the second lesson")
-    parser.add_argument("--release", action="store_true",
-                        help="run runtime.release_memory(globals()) in the first kernel before opening the second")
+    parser.add_argument(
+        "--release",
+        action="store_true",
+        help="run runtime.release_memory(globals()) in the first kernel before opening the second",
+    )
     parser.add_argument("--limit-mb", type=float, default=2000.0, help="Binder's memory limit (default 2000 MB)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per cell")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
@@ -261,15 +286,20 @@ def main(argv: list[str] | None = None) -> int:
         if not nb.is_file():
             parser.error(f"notebook not found: {nb}")
     first, second = notebooks
-    print(f"Two kernels ({config.mode_name()} mode): {first.name}, left idle"
-          f"{' after release_memory' if args.release else ''}, then {second.name}", flush=True)
+    print(
+        f"Two kernels ({config.mode_name()} mode): {first.name}, left idle"
+        f"{' after release_memory' if args.release else ''}, then {second.name}",
+        flush=True,
+    )
     out = measure(first, second, args.release, args.timeout)
     out["limit_mb"] = args.limit_mb
     out["ok"] = not out["errors"] and out["peak_total_mb"] <= args.limit_mb
     k1 = out.get("first_kernel", {})
     print(f"  Jupyter server alone:                    {out['server_alone_mb']:>6} MB")
-    print(f"  kernel 1 ({first.name}): peak {k1.get('peak_mb', '?')} MB, idle {out['first_kernel_idle_mb']} MB"
-          + (f", {out.get('first_kernel_released_mb')} MB after release_memory" if args.release else ""))
+    print(
+        f"  kernel 1 ({first.name}): peak {k1.get('peak_mb', '?')} MB, idle {out['first_kernel_idle_mb']} MB"
+        + (f", {out.get('first_kernel_released_mb')} MB after release_memory" if args.release else "")
+    )
     print(f"  kernel 2 ({second.name}): peak {out.get('second_kernel', {}).get('peak_mb', '?')} MB")
     print(f"  server + idle kernel 1:                   {out['idle_total_mb']:>6} MB")
     print(f"  peak of server + both kernels:            {out['peak_total_mb']:>6} MB (limit {args.limit_mb:.0f} MB)")

@@ -23,8 +23,16 @@ import nbformat
 from ..report import check, column, log, rounded, table
 from ..settings import GRADING_GOAL_SECONDS, ROOT, Settings
 
-_QUIZ_STATE = {"gradebook.db", "release", "submitted", "autograded", "feedback", "grades.csv", ".nbgrader.log",
-               "__pycache__"}
+_QUIZ_STATE = {
+    "gradebook.db",
+    "release",
+    "submitted",
+    "autograded",
+    "feedback",
+    "grades.csv",
+    ".nbgrader.log",
+    "__pycache__",
+}
 
 
 def _load_module(name: str, path: Path) -> Any:
@@ -106,42 +114,77 @@ def run(s: Settings) -> dict[str, Any]:
         expected = write_submissions(course, release_nb, key, s.n_submissions)
         log(f"grading: {s.n_submissions} submissions ...")
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(ROOT / "quizzes" / "manage.py"), "grade", "--course-dir", str(course)],
-                              env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "quizzes" / "manage.py"), "grade", "--course-dir", str(course)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         grade_s = time.perf_counter() - start
         csv_path = course / "grades.csv"
         if not csv_path.is_file():
-            raise RuntimeError(f"manage.py grade wrote no grades.csv (exit {proc.returncode}): "
-                               f"{(proc.stdout + proc.stderr)[-2000:]}")
+            raise RuntimeError(
+                f"manage.py grade wrote no grades.csv (exit {proc.returncode}): {(proc.stdout + proc.stderr)[-2000:]}"
+            )
         with csv_path.open(newline="") as fh:
             got = {row["student_id"]: float(row["raw_score"] or 0) for row in csv.DictReader(fh)}
     correct = sum(1 for st, sc in expected.items() if got.get(st) == sc)
     per = grade_s / s.n_submissions
     projected = grade_s if s.n_submissions >= 100 else grade_s / s.n_submissions * 100
-    rows = [{"what": "release (generate_assignment + key scan)", "value": f"{release_s:.1f} s"},
-            {"what": f"`manage.py grade` on {s.n_submissions} submissions (autograde + feedback + CSV)",
-             "value": f"{grade_s:.1f} s (exit {proc.returncode})"},
-            {"what": "seconds per submission", "value": f"{per:.2f} s"},
-            {"what": "scores equal to the expected score", "value": f"{correct} / {s.n_submissions}"}]
+    rows = [
+        {"what": "release (generate_assignment + key scan)", "value": f"{release_s:.1f} s"},
+        {
+            "what": f"`manage.py grade` on {s.n_submissions} submissions (autograde + feedback + CSV)",
+            "value": f"{grade_s:.1f} s (exit {proc.returncode})",
+        },
+        {"what": "seconds per submission", "value": f"{per:.2f} s"},
+        {"what": "scores equal to the expected score", "value": f"{correct} / {s.n_submissions}"},
+    ]
     if s.n_submissions < 100:
-        rows.append({"what": "linear upper bound for 100 (includes the fixed start-up cost 100/n times)",
-                     "value": f"{projected:.0f} s"})
-    t = table("Grading generated submissions in a temporary copy of quizzes/",
-              [column("what", "Quantity"), column("value", "Value")], rows,
-              note="Mixed answers: right letters (some upper-case or padded with spaces), wrong letters, "
-                   "invalid strings and blanks; each student's expected score is computed from the key.")
-    measured = (f"{grade_s:.0f} s for {s.n_submissions}" if s.n_submissions >= 100
-                else f"not measured: {s.n_submissions} graded in {grade_s:.1f} s (the goal needs 100; "
-                     f"linear upper bound {projected:.0f} s)")
-    checks = [check(f"100 submissions graded in <= {GRADING_GOAL_SECONDS:.0f} s", measured,
-                    grade_s <= GRADING_GOAL_SECONDS if s.n_submissions >= 100 else None),
-              check("every generated submission gets exactly its expected score", f"{correct} / {s.n_submissions}",
-                    correct == s.n_submissions and proc.returncode == 0)]
-    return {"checks": checks, "tables": [t], "notes": [],
-            "summary": f"{s.n_submissions} submissions graded in {grade_s:.0f} s ({per:.2f} s each); "
-                       f"{correct}/{s.n_submissions} scores as expected",
-            "data": {"grade_seconds": rounded(grade_s, 2), "release_seconds": rounded(release_s, 2), "per_submission": rounded(per),
-                     "n": s.n_submissions, "scores_correct": correct, "projected_100": rounded(projected, 1),
-                     "returncode": proc.returncode}}
-
-
+        rows.append(
+            {
+                "what": "linear upper bound for 100 (includes the fixed start-up cost 100/n times)",
+                "value": f"{projected:.0f} s",
+            }
+        )
+    t = table(
+        "Grading generated submissions in a temporary copy of quizzes/",
+        [column("what", "Quantity"), column("value", "Value")],
+        rows,
+        note="Mixed answers: right letters (some upper-case or padded with spaces), wrong letters, "
+        "invalid strings and blanks; each student's expected score is computed from the key.",
+    )
+    measured = (
+        f"{grade_s:.0f} s for {s.n_submissions}"
+        if s.n_submissions >= 100
+        else f"not measured: {s.n_submissions} graded in {grade_s:.1f} s (the goal needs 100; "
+        f"linear upper bound {projected:.0f} s)"
+    )
+    checks = [
+        check(
+            f"100 submissions graded in <= {GRADING_GOAL_SECONDS:.0f} s",
+            measured,
+            grade_s <= GRADING_GOAL_SECONDS if s.n_submissions >= 100 else None,
+        ),
+        check(
+            "every generated submission gets exactly its expected score",
+            f"{correct} / {s.n_submissions}",
+            correct == s.n_submissions and proc.returncode == 0,
+        ),
+    ]
+    return {
+        "checks": checks,
+        "tables": [t],
+        "notes": [],
+        "summary": f"{s.n_submissions} submissions graded in {grade_s:.0f} s ({per:.2f} s each); "
+        f"{correct}/{s.n_submissions} scores as expected",
+        "data": {
+            "grade_seconds": rounded(grade_s, 2),
+            "release_seconds": rounded(release_s, 2),
+            "per_submission": rounded(per),
+            "n": s.n_submissions,
+            "scores_correct": correct,
+            "projected_100": rounded(projected, 1),
+            "returncode": proc.returncode,
+        },
+    }

@@ -33,11 +33,19 @@ def run(s: Settings) -> dict[str, Any]:
         cols += [column(f"{mode}_mb", f"{mode} mode peak MB"), column(f"{mode}_ok", f"{mode} run")]
         run = runs.get(mode)
         if run is None:
-            checks.append(check(f"{mode} mode: every notebook's peak kernel RSS <= 1.0 GiB",
-                                f"not measured ({s.mode} mode skips {mode}-mode notebook runs)", None))
+            checks.append(
+                check(
+                    f"{mode} mode: every notebook's peak kernel RSS <= 1.0 GiB",
+                    f"not measured ({s.mode} mode skips {mode}-mode notebook runs)",
+                    None,
+                )
+            )
         elif run.get("problem"):
-            checks.append(check(f"{mode} mode: every notebook's peak kernel RSS <= 1.0 GiB",
-                                f"not measured: {run['problem']}", None))
+            checks.append(
+                check(
+                    f"{mode} mode: every notebook's peak kernel RSS <= 1.0 GiB", f"not measured: {run['problem']}", None
+                )
+            )
         else:
             worst = max(run["results"], key=lambda r: r["peak_rss_mb"])
             failed = [r["notebook"] for r in run["results"] if not r["ok"]]
@@ -55,14 +63,21 @@ def run(s: Settings) -> dict[str, Any]:
             parts.append(f"{mode} mode max {worst['peak_rss_mb']} MB ({worst['notebook'].split('_')[0]})")
         else:
             parts.append(f"{mode} mode not measured")
-    notes = ["Measured by tools/run_notebooks.py (the `make run-all` runner): the larger of the kernel process "
-             "tree's resident memory polled every 0.2 s and the kernel's own high-water mark "
-             f"(course_utils.runtime.peak_rss_mb); 1.0 GiB = {GIB_MB:.0f} MB."]
+    notes = [
+        "Measured by tools/run_notebooks.py (the `make run-all` runner): the larger of the kernel process "
+        "tree's resident memory polled every 0.2 s and the kernel's own high-water mark "
+        f"(course_utils.runtime.peak_rss_mb); 1.0 GiB = {GIB_MB:.0f} MB."
+    ]
     dirty = sorted({n for run in runs.values() for n in run.get("uncommitted_notebooks", [])})
     if dirty:
-        notes.append("The working tree was run; these notebooks had uncommitted changes at the time: "
-                     + ", ".join(dirty) + ".")
-    return {"summary": "; ".join(parts), "checks": checks, "tables": [t], "notes": notes,
-            "data": dict(runs), "seconds": notebooks.seconds(runs)}
-
-
+        notes.append(
+            "The working tree was run; these notebooks had uncommitted changes at the time: " + ", ".join(dirty) + "."
+        )
+    return {
+        "summary": "; ".join(parts),
+        "checks": checks,
+        "tables": [t],
+        "notes": notes,
+        "data": dict(runs),
+        "seconds": notebooks.seconds(runs),
+    }

@@ -28,15 +28,33 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
     """Run ``tools/run_notebooks.py`` (as ``make run-all`` does) in ``mode``; its JSON plus the wall time."""
     paths = lesson_notebooks(s)
     if not paths:
-        return {"mode": mode, "results": [], "wall_seconds": None, "returncode": None,
-                "problem": "no lesson notebooks found in notebooks/"}
+        return {
+            "mode": mode,
+            "results": [],
+            "wall_seconds": None,
+            "returncode": None,
+            "problem": "no lesson notebooks found in notebooks/",
+        }
     js = out_dir / f"run-all-{mode}.json"
     env = dict(os.environ)
-    env.update(COURSE_FAST="1" if mode == "fast" else "0", COURSE_OFFLINE="1", MPLBACKEND="Agg",
-               TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-               PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
-    cmd = [sys.executable, str(ROOT / "tools" / "run_notebooks.py"), *map(str, paths),
-           "--out", str(out_dir / f"executed-{mode}"), "--json", str(js), "--timeout", str(s.notebook_timeout)]
+    env.update(
+        COURSE_FAST="1" if mode == "fast" else "0",
+        COURSE_OFFLINE="1",
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+    )
+    cmd = [
+        sys.executable,
+        str(ROOT / "tools" / "run_notebooks.py"),
+        *map(str, paths),
+        "--out",
+        str(out_dir / f"executed-{mode}"),
+        "--json",
+        str(js),
+        "--timeout",
+        str(s.notebook_timeout),
+    ]
     log(f"notebooks: {len(paths)} in {mode} mode ...")
     js.unlink(missing_ok=True)
     start = time.perf_counter()
@@ -49,12 +67,21 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
                 log(f"  {line.strip()}")
     wall = time.perf_counter() - start
     if not js.is_file():
-        return {"mode": mode, "results": [], "wall_seconds": round(wall, 1), "returncode": proc.returncode,
-                "problem": f"run_notebooks.py wrote no results (exit {proc.returncode}): "
-                           + (lines[-1] if lines else "no output")}
+        return {
+            "mode": mode,
+            "results": [],
+            "wall_seconds": round(wall, 1),
+            "returncode": proc.returncode,
+            "problem": f"run_notebooks.py wrote no results (exit {proc.returncode}): "
+            + (lines[-1] if lines else "no output"),
+        }
     out = json.loads(js.read_text())
-    out.update(wall_seconds=round(wall, 1), returncode=proc.returncode, problem=None,
-               uncommitted_notebooks=uncommitted_notebooks())
+    out.update(
+        wall_seconds=round(wall, 1),
+        returncode=proc.returncode,
+        problem=None,
+        uncommitted_notebooks=uncommitted_notebooks(),
+    )
     return out
 
 

@@ -41,8 +41,16 @@ def seed_mnist_as_written(x_train: Any, x_test: Any, epochs: int, seed: int = 0)
     autoencoder = Model(input_img, decoded)
     autoencoder.compile(optimizer="adam", loss="binary_crossentropy")
     clock = EpochLogger(epochs, print_lines=False)
-    history = autoencoder.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True,
-                              validation_data=(x_test, x_test), callbacks=[clock], verbose=0)
+    history = autoencoder.fit(
+        x_train,
+        x_train,
+        epochs=epochs,
+        batch_size=128,
+        shuffle=True,
+        validation_data=(x_test, x_test),
+        callbacks=[clock],
+        verbose=0,
+    )
     return history, list(clock.times)
 
 
@@ -88,8 +96,9 @@ def run(s: Settings) -> dict[str, Any]:
 
     log(f"speed: seed recipe, {s.seed_epochs} epochs ...")
     seed_hist, seed_times = seed_mnist_as_written(x_tr, x_va, s.seed_epochs)
-    LAST_SEED_RUN.update(model=seed_hist.model, n_train=len(x_tr), n_test=len(x_va), epochs=s.seed_epochs,
-                         seconds=seed_times[-1])
+    LAST_SEED_RUN.update(
+        model=seed_hist.model, n_train=len(x_tr), n_test=len(x_va), epochs=s.seed_epochs, seconds=seed_times[-1]
+    )
     seed_val = [float(v) for v in seed_hist.history["val_loss"]]
     target = seed_val[-1]
     seed_total = seed_times[-1]
@@ -116,54 +125,104 @@ def run(s: Settings) -> dict[str, Any]:
     bound_s = flops / (gflops * 1e9)
 
     rows = [
-        {"recipe": f"seed as written ({s.seed_epochs} epochs, Adam 1e-3, batch 128, model.fit)",
-         "epochs_run": len(seed_val), "final_val_bce": seed_val[-1], "epochs_to_target": seed_epochs_to_target,
-         "seconds_to_target": seed_to_target, "total_seconds": seed_total, "epoch_seconds": seed_epoch_s},
-        {"recipe": f"course fast recipe ({recipe.describe()})",
-         "epochs_run": len(fast_val), "final_val_bce": fast_val[-1], "epochs_to_target": fast_epochs_to_target,
-         "seconds_to_target": fast_to_target, "total_seconds": fast_times[-1], "epoch_seconds": fast_epoch_s},
+        {
+            "recipe": f"seed as written ({s.seed_epochs} epochs, Adam 1e-3, batch 128, model.fit)",
+            "epochs_run": len(seed_val),
+            "final_val_bce": seed_val[-1],
+            "epochs_to_target": seed_epochs_to_target,
+            "seconds_to_target": seed_to_target,
+            "total_seconds": seed_total,
+            "epoch_seconds": seed_epoch_s,
+        },
+        {
+            "recipe": f"course fast recipe ({recipe.describe()})",
+            "epochs_run": len(fast_val),
+            "final_val_bce": fast_val[-1],
+            "epochs_to_target": fast_epochs_to_target,
+            "seconds_to_target": fast_to_target,
+            "total_seconds": fast_times[-1],
+            "epoch_seconds": fast_epoch_s,
+        },
     ]
     t1 = table(
         "Time to the seed's final validation loss (BCE)",
-        [column("recipe", "Recipe"), column("epochs_run", "Epochs run"), column("final_val_bce", "Final val BCE", ".4f"),
-         column("epochs_to_target", "Epochs to target"), column("seconds_to_target", "Seconds to target", ".1f"),
-         column("total_seconds", "Total s", ".1f"), column("epoch_seconds", "s / epoch (median)", ".2f")],
+        [
+            column("recipe", "Recipe"),
+            column("epochs_run", "Epochs run"),
+            column("final_val_bce", "Final val BCE", ".4f"),
+            column("epochs_to_target", "Epochs to target"),
+            column("seconds_to_target", "Seconds to target", ".1f"),
+            column("total_seconds", "Total s", ".1f"),
+            column("epoch_seconds", "s / epoch (median)", ".2f"),
+        ],
         rows,
         note=f"Target = the seed recipe's validation BCE after {s.seed_epochs} epochs: {target:.4f}. "
-             "Wall time includes the per-epoch validation pass for both recipes.",
+        "Wall time includes the per-epoch validation pass for both recipes.",
     )
     t2 = table(
         "Epoch time against the compute bound",
         [column("what", "Quantity"), column("value", "Value")],
         [
-            {"what": f"single-precision matmul throughput ({s.matmul_size}x{s.matmul_size} tf.matmul, best of 3)",
-             "value": f"{gflops:.1f} GFLOP/s"},
-            {"what": f"FLOPs per epoch (3 x forward on {len(x_tr)} train + forward on {len(x_va)} val samples)",
-             "value": f"{flops / 1e9:.2f} GFLOP"},
+            {
+                "what": f"single-precision matmul throughput ({s.matmul_size}x{s.matmul_size} tf.matmul, best of 3)",
+                "value": f"{gflops:.1f} GFLOP/s",
+            },
+            {
+                "what": f"FLOPs per epoch (3 x forward on {len(x_tr)} train + forward on {len(x_va)} val samples)",
+                "value": f"{flops / 1e9:.2f} GFLOP",
+            },
             {"what": "compute bound per epoch", "value": f"{bound_s * 1000:.0f} ms"},
-            {"what": "seed recipe, measured per epoch", "value": f"{seed_epoch_s * 1000:.0f} ms "
-                                                                  f"({seed_epoch_s / bound_s:.1f}x the bound)"},
-            {"what": "fast recipe, measured per epoch", "value": f"{fast_epoch_s * 1000:.0f} ms "
-                                                                  f"({fast_epoch_s / bound_s:.1f}x the bound)"},
+            {
+                "what": "seed recipe, measured per epoch",
+                "value": f"{seed_epoch_s * 1000:.0f} ms ({seed_epoch_s / bound_s:.1f}x the bound)",
+            },
+            {
+                "what": "fast recipe, measured per epoch",
+                "value": f"{fast_epoch_s * 1000:.0f} ms ({fast_epoch_s / bound_s:.1f}x the bound)",
+            },
         ],
         note="The model is tiny (50k weights): both recipes are limited by per-step overhead, not arithmetic; "
-             "the fast recipe wins by needing fewer epochs, and by running 16 steps per TensorFlow call.",
+        "the fast recipe wins by needing fewer epochs, and by running 16 steps per TensorFlow call.",
     )
-    measured = ("did not reach the target" if ratio is None else
-                f"{ratio:.3f} ({fast_to_target:.1f} s vs {seed_to_target:.1f} s)")
-    checks = [check(f"fast recipe time to target / seed time to target <= {SPEED_RATIO_GOAL}", measured,
-                    ratio is not None and ratio <= SPEED_RATIO_GOAL)]
+    measured = (
+        "did not reach the target"
+        if ratio is None
+        else f"{ratio:.3f} ({fast_to_target:.1f} s vs {seed_to_target:.1f} s)"
+    )
+    checks = [
+        check(
+            f"fast recipe time to target / seed time to target <= {SPEED_RATIO_GOAL}",
+            measured,
+            ratio is not None and ratio <= SPEED_RATIO_GOAL,
+        )
+    ]
     data_out = {
-        "n_train": len(x_tr), "n_val": len(x_va), "data_source": d.source, "target_val_loss": target,
-        "ratio": rounded(ratio), "seed_val_loss": seed_val, "seed_times": seed_times, "fast_val_loss": fast_val,
-        "fast_times": fast_times, "matmul_gflops": rounded(gflops, 2), "flops_per_epoch": flops,
-        "compute_bound_epoch_seconds": rounded(bound_s, 5), "seed_epoch_seconds": rounded(seed_epoch_s),
-        "fast_epoch_seconds": rounded(fast_epoch_s), "recipe": recipe.describe(),
+        "n_train": len(x_tr),
+        "n_val": len(x_va),
+        "data_source": d.source,
+        "target_val_loss": target,
+        "ratio": rounded(ratio),
+        "seed_val_loss": seed_val,
+        "seed_times": seed_times,
+        "fast_val_loss": fast_val,
+        "fast_times": fast_times,
+        "matmul_gflops": rounded(gflops, 2),
+        "flops_per_epoch": flops,
+        "compute_bound_epoch_seconds": rounded(bound_s, 5),
+        "seed_epoch_seconds": rounded(seed_epoch_s),
+        "fast_epoch_seconds": rounded(fast_epoch_s),
+        "recipe": recipe.describe(),
     }
     notes = [f"Data: {d.source}."]
-    summary = (f"fast recipe {measured} to the seed's {s.seed_epochs}-epoch val BCE {target:.4f}; seed epoch "
-               f"{seed_epoch_s:.2f} s = {seed_epoch_s / bound_s:.0f}x the compute bound ({gflops:.0f} GFLOP/s matmul)")
-    return {"checks": checks, "tables": [t1, t2], "notes": notes, "data": data_out, "summary": summary,
-            "sources": {"mnist": d.source}}
-
-
+    summary = (
+        f"fast recipe {measured} to the seed's {s.seed_epochs}-epoch val BCE {target:.4f}; seed epoch "
+        f"{seed_epoch_s:.2f} s = {seed_epoch_s / bound_s:.0f}x the compute bound ({gflops:.0f} GFLOP/s matmul)"
+    )
+    return {
+        "checks": checks,
+        "tables": [t1, t2],
+        "notes": notes,
+        "data": data_out,
+        "summary": summary,
+        "sources": {"mnist": d.source},
+    }

@@ -48,5 +48,11 @@ def run(s: Settings) -> dict[str, Any]:
         data_out.update(extra)
     n_met = sum(1 for c in checks if c["met"])
     summary = f"{n_met}/{len(checks)} checks met; " + "; ".join(summaries)
-    return {"checks": checks, "tables": tables, "notes": notes, "data": data_out, "summary": summary,
-            "sources": sources}
+    return {
+        "checks": checks,
+        "tables": tables,
+        "notes": notes,
+        "data": data_out,
+        "summary": summary,
+        "sources": sources,
+    }

@@ -57,8 +57,12 @@ def denoise_pairs(setup: str) -> Callable[..., Any]:
         return kind, float(rng.uniform(lo, hi))
 
     def corrupt(clean: Any, rng: Any, settings: list[tuple[str, float]]) -> Any:
-        return np.stack([data.add_noise(img, kind, level, seed=int(rng.integers(2**31)))
-                         for img, (kind, level) in zip(clean, settings)])
+        return np.stack(
+            [
+                data.add_noise(img, kind, level, seed=int(rng.integers(2**31)))
+                for img, (kind, level) in zip(clean, settings)
+            ]
+        )
 
     def transform(xb: Any, yb: Any, rng: Any) -> tuple[Any, Any]:
         clean = xb.copy()
@@ -89,18 +93,24 @@ def run(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, An
         log(f"quality/denoising: training {DENOISE_SETUPS[key]} ...")
         model = models.build_conv_denoiser(shape, filters=s.denoise_filters, loss="mae", learning_rate=2e-3, seed=1)
         start = time.perf_counter()
-        training.train(model, x_epoch, epochs=s.denoise_epochs, batch_size=32, transform=denoise_pairs(key),
-                       seed=1, verbose=0)
+        training.train(
+            model, x_epoch, epochs=s.denoise_epochs, batch_size=32, transform=denoise_pairs(key), seed=1, verbose=0
+        )
         autoencoders[key] = (model, time.perf_counter() - start)
     rows, checks = [], []
     psnr_table: dict[str, dict[str, float]] = {}
     classical = ("gaussian", "median", "tv", "nlm")
+
     def score(cond: str, here: dict[str, dict[str, Any]], method: str, out: Any, setting: str = "") -> None:
         out = np.clip(np.asarray(out, dtype="float32"), 0.0, 1.0)
-        row = {"condition": cond, "method": method, "setting": setting,
-               "mse": float(np.mean((out - d.x_test) ** 2)),
-               "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
-               "ssim": float(np.mean(metrics.ssim(d.x_test, out)))}
+        row = {
+            "condition": cond,
+            "method": method,
+            "setting": setting,
+            "mse": float(np.mean((out - d.x_test) ** 2)),
+            "psnr": float(np.mean(metrics.psnr(d.x_test, out))),
+            "ssim": float(np.mean(metrics.ssim(d.x_test, out))),
+        }
         rows.append(row)
         here[method] = row
         psnr_table.setdefault(cond, {})[method] = row["psnr"]
@@ -119,37 +129,62 @@ def run(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, An
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
             score(cond, here, method, baselines.denoise(noisy_test, method, **params), f"tuned on val: {shown}")
         for key, (model, secs) in autoencoders.items():
-            score(cond, here, DENOISE_SETUPS[key], model.predict(noisy_test, batch_size=64, verbose=0),
-                  f"{s.denoise_epochs} epochs x {s.denoise_repeats}, {secs:.0f} s")
+            score(
+                cond,
+                here,
+                DENOISE_SETUPS[key],
+                model.predict(noisy_test, batch_size=64, verbose=0),
+                f"{s.denoise_epochs} epochs x {s.denoise_repeats}, {secs:.0f} s",
+            )
         best_c = max((here[m] for m in classical), key=lambda r: r["psnr"])
         noisy = here["noisy input"]
         if "clean" in autoencoders and kind == "gaussian":
             ae = here[DENOISE_SETUPS["clean"]]
             margin = ae["psnr"] - best_c["psnr"]
-            checks.append(check(f"{cond}: noisy->clean AE >= 1.5 dB above the best classical filter (PSNR, test)",
-                                f"{ae['psnr']:.2f} dB vs {best_c['method']} {best_c['psnr']:.2f} dB ({margin:+.2f} dB)",
-                                margin >= 1.5))
+            checks.append(
+                check(
+                    f"{cond}: noisy->clean AE >= 1.5 dB above the best classical filter (PSNR, test)",
+                    f"{ae['psnr']:.2f} dB vs {best_c['method']} {best_c['psnr']:.2f} dB ({margin:+.2f} dB)",
+                    margin >= 1.5,
+                )
+            )
         if "same" in autoencoders:
             same = here[DENOISE_SETUPS["same"]]
             gain = same["psnr"] - noisy["psnr"]
-            checks.append(check(f"{cond}: the seed's step 5 (noisy -> same noisy) acts as the identity "
-                                "(|PSNR change| < 0.5 dB)", f"{gain:+.2f} dB", abs(gain) < 0.5))
+            checks.append(
+                check(
+                    f"{cond}: the seed's step 5 (noisy -> same noisy) acts as the identity (|PSNR change| < 0.5 dB)",
+                    f"{gain:+.2f} dB",
+                    abs(gain) < 0.5,
+                )
+            )
         if "n2n" in autoencoders and "clean" in autoencoders:
             gap = here[DENOISE_SETUPS["clean"]]["psnr"] - here[DENOISE_SETUPS["n2n"]]["psnr"]
-            checks.append(check(f"{cond}: Noise2Noise within 1 dB of noisy->clean (PSNR)", f"gap {gap:+.2f} dB",
-                                gap <= 1.0))
-    t = table(f"Denoising {shape[0]}x{shape[1]} medical images: test MSE, PSNR (dB) and SSIM "
-              f"({len(d.x_train)} train / {len(d.x_val)} val / {len(d.x_test)} test images)",
-              [column("condition", "Noise"), column("method", "Method"), column("setting", "Setting"),
-               column("mse", "MSE", ".4f"), column("psnr", "PSNR dB", ".2f"), column("ssim", "SSIM", ".3f")], rows,
-              note=f"Recipe of lesson 04. Data: {d.source}. Classical filters tuned for mean PSNR on "
-                   f"{s.filter_max_images} noisy validation images per condition (baselines.tune_filter, "
-                   f"{s.filter_grid} grids). Each autoencoder set-up is one blind model for all conditions: "
-                   f"conv denoiser {tuple(s.denoise_filters)}, MAE, Adam 2e-3, batch 32, flips + fresh noise from "
-                   "the mixture (Gaussian 0.05-0.35, Poisson, salt & pepper) every batch.")
-    margins = [f"{c.split('=')[1]}: {psnr_table[c][DENOISE_SETUPS['clean']] - max(psnr_table[c][m] for m in classical):+.1f}"
-               for c in psnr_table if c.startswith("Gaussian") and DENOISE_SETUPS["clean"] in psnr_table[c]]
+            checks.append(
+                check(f"{cond}: Noise2Noise within 1 dB of noisy->clean (PSNR)", f"gap {gap:+.2f} dB", gap <= 1.0)
+            )
+    t = table(
+        f"Denoising {shape[0]}x{shape[1]} medical images: test MSE, PSNR (dB) and SSIM "
+        f"({len(d.x_train)} train / {len(d.x_val)} val / {len(d.x_test)} test images)",
+        [
+            column("condition", "Noise"),
+            column("method", "Method"),
+            column("setting", "Setting"),
+            column("mse", "MSE", ".4f"),
+            column("psnr", "PSNR dB", ".2f"),
+            column("ssim", "SSIM", ".3f"),
+        ],
+        rows,
+        note=f"Recipe of lesson 04. Data: {d.source}. Classical filters tuned for mean PSNR on "
+        f"{s.filter_max_images} noisy validation images per condition (baselines.tune_filter, "
+        f"{s.filter_grid} grids). Each autoencoder set-up is one blind model for all conditions: "
+        f"conv denoiser {tuple(s.denoise_filters)}, MAE, Adam 2e-3, batch 32, flips + fresh noise from "
+        "the mixture (Gaussian 0.05-0.35, Poisson, salt & pepper) every batch.",
+    )
+    margins = [
+        f"{c.split('=')[1]}: {psnr_table[c][DENOISE_SETUPS['clean']] - max(psnr_table[c][m] for m in classical):+.1f}"
+        for c in psnr_table
+        if c.startswith("Gaussian") and DENOISE_SETUPS["clean"] in psnr_table[c]
+    ]
     summary = ("denoiser minus best filter (dB) at σ " + ", ".join(margins)) if margins else "denoising measured"
     return t, checks, {"denoising_psnr": psnr_table, "summary": summary, "sources": {"medical_images": d.source}}
-
-
