@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from course_utils import config
+
 from .machine import busy_note, git_commit, uncommitted_notebooks, versions
 from .settings import GOALS, SECTION_ORDER, SECTION_TITLES, Settings
 
@@ -226,7 +228,7 @@ def build_report(
         "commit": git_commit(),
         "uncommitted_notebooks": uncommitted_notebooks(),
         "data_sources": sources,
-        "course_data_dir": os.environ.get("COURSE_DATA_DIR"),
+        "course_data_dir": os.environ.get(config.DATA_DIR_ENV),
         "total_seconds": round(total_seconds, 1),
         "busy_note": busy_note(machine, load_end),
         "notes": list(notes),

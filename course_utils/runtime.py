@@ -234,8 +234,8 @@ def release_memory(namespace: dict[str, Any] | None = None, verbose: bool = True
 
     Deletes from ``namespace`` (pass ``globals()``) every name bound to a Keras/TensorFlow object
     or to data larger than 1 MB (NumPy arrays, pandas tables, and lists, dicts or dataclasses
-    such as ``ImageData`` that hold them), forgets IPython's output history, closes Matplotlib
-    figures, clears the Keras session, runs the garbage collector and asks the C allocator to
+    such as ``ImageData`` that hold them), forgets IPython's output history and the last error's
+    traceback (whose frames keep their locals alive), closes Matplotlib figures, clears the Keras session, runs the garbage collector and asks the C allocator to
     return freed memory to the system.  Returns the process' resident memory afterwards (MB).
     TensorFlow itself (~600 MB once imported) stays loaded: only shutting the kernel down frees
     it.  On Binder (2 GB for everything) a student can then open the next lesson safely.
@@ -249,6 +249,9 @@ def release_memory(namespace: dict[str, Any] | None = None, verbose: bool = True
         for name in big:
             del namespace[name]
     _clear_ipython_output_cache()
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):  # a failed cell's frames and locals
+        if getattr(sys, name, None) is not None:
+            setattr(sys, name, None)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     if "keras" in sys.modules:

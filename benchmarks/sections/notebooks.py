@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from course_utils import config
+
 from ..machine import uncommitted_notebooks
 from ..report import log
 from ..settings import ROOT, Settings
@@ -38,8 +40,7 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
     js = out_dir / f"run-all-{mode}.json"
     env = dict(os.environ)
     env.update(
-        COURSE_FAST="1" if mode == "fast" else "0",
-        COURSE_OFFLINE="1",
+        {config.FAST_ENV: "1" if mode == "fast" else "0", config.OFFLINE_ENV: "1"},
         MPLBACKEND="Agg",
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
