@@ -7,6 +7,7 @@ VENV    := .venv
 BIN     := $(abspath $(VENV))/bin
 PY      := $(BIN)/python
 STAMP   := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.dev-installed
 # nbgrader calls `alembic` and nbval/nbclient start kernels from PATH: use the venv's first.
 export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -20,8 +21,8 @@ LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install lab test test-browser test-package test-notebooks run-all run-all-fast clean lock export \
-        quiz-release grade quiz-report memcheck bench bench-quick
+.PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
+        export quiz-release grade quiz-report memcheck two-kernels bench bench-quick
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -44,6 +45,18 @@ lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
 	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
 		--cov=course_utils --cov-report=term -p no:cacheprovider
+
+test-quick: $(STAMP)  ## the inner loop: unit tests only, no notebooks, no slow tests (a few minutes)
+	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not slow" -q -p no:cacheprovider
+
+$(DEV_STAMP): $(STAMP) requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+lint: $(DEV_STAMP)  ## ruff (lint + format check, pyproject.toml) and mypy on course_utils; installs the pinned tools
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-browser: $(STAMP)  ## JupyterLab in headless Chromium: run every lesson, move the widgets, check nbgrader's student view
 	bash tools/install_browser.sh $(PY)
@@ -82,6 +95,10 @@ bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-qu
 memcheck: $(STAMP)  ## peak memory of train() on 60k MNIST-sized arrays (goal: < 1 GB)
 	$(PY) tools/memcheck_train.py --limit-gb 1.0
 
+two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server < 2 GB, without and with release_memory
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --release --json build/two-kernels-release.json
+
 lock: $(PY)  ## regenerate requirements/lock.txt from requirements/base.in in a throw-away venv
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
 	build/lockenv/bin/pip install --quiet -r requirements/base.in
@@ -91,6 +108,6 @@ lock: $(PY)  ## regenerate requirements/lock.txt from requirements/base.in in a 
 	rm -rf build/lockenv
 
 clean:  ## remove the venv, build outputs and grading artefacts (keeps your notebooks)
-	rm -rf $(VENV) build .pytest_cache .coverage course_utils.egg-info
+	rm -rf $(VENV) build .pytest_cache .coverage .mypy_cache .ruff_cache course_utils.egg-info
 	rm -rf quizzes/release quizzes/submitted quizzes/autograded quizzes/feedback quizzes/grades.csv quizzes/gradebook.db
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -50,8 +50,7 @@ def _as_2d(x: ArrayLike, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
     arr = np.asarray(x)
     if arr.ndim < 2:
         raise ValueError(
-            f"{name} must be a batch with the sample axis first, e.g. (N, D) or (N, H, W[, C]), "
-            f"got shape {arr.shape}"
+            f"{name} must be a batch with the sample axis first, e.g. (N, D) or (N, H, W[, C]), got shape {arr.shape}"
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: expected at least one sample")
@@ -78,8 +77,8 @@ def _check_same_features(train_shape: tuple[int, ...], test_shape: tuple[int, ..
 class PCAReconstructor:
     """PCA with ``k`` components used as a (linear) autoencoder.
 
-    Taught in: 01_background (PCA is the linear special case), 02_mnist_autoencoder
-    (PCA-32 against the seed's 32-unit model), 03_breast_cancer_autoencoder (PCA-7).
+    Taught in: 02_mnist_autoencoder (PCA-32 against the seed's 32-unit model),
+    03_breast_cancer_autoencoder (PCA-7) and 06_project_ideas.
 
     ``fit`` flattens samples to vectors, ``encode`` gives the ``k`` coordinates,
     ``decode`` maps them back, and ``reconstruct`` (also ``__call__``) returns
@@ -100,9 +99,7 @@ class PCAReconstructor:
             raise ValueError(f"n_components (k) must be a positive integer, got {n_components!r}")
         if clip is True:
             clip = (0.0, 1.0)
-        if clip is not False and (
-            not isinstance(clip, tuple) or len(clip) != 2 or not clip[0] < clip[1]
-        ):
+        if clip is not False and (not isinstance(clip, tuple) or len(clip) != 2 or not clip[0] < clip[1]):
             raise ValueError(f"clip must be False, True (= (0, 1)) or a tuple (lo, hi) with lo < hi, got {clip!r}")
         self.n_components = int(n_components)
         self.clip: tuple[float, float] | None = None if clip is False else (float(clip[0]), float(clip[1]))
@@ -170,7 +167,7 @@ def pca_reconstruct(
 ) -> tuple[np.ndarray, Any]:
     """Fit PCA with ``k`` components on ``x_train`` and reconstruct ``x_test``.
 
-    Taught in: 01_background, 02_mnist_autoencoder, 03_breast_cancer_autoencoder.
+    Taught in: 01_background (PCA is the linear special case).
 
     Images are flattened for PCA and the reconstruction gets ``x_test``'s shape back.
     Returns ``(x_hat, pca)`` where ``pca`` is the fitted ``sklearn.decomposition.PCA``
@@ -219,7 +216,9 @@ def _image_batch(images: ArrayLike) -> tuple[np.ndarray, Callable[[np.ndarray], 
 def _check_params(method: str, params: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = set(params) - allowed
     if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for method {method!r}: expected some of {sorted(allowed)}")
+        raise ValueError(
+            f"unknown parameter(s) {sorted(unknown)} for method {method!r}: expected some of {sorted(allowed)}"
+        )
 
 
 def _gaussian(batch: np.ndarray, sigma: float = 1.0) -> np.ndarray:
@@ -253,7 +252,7 @@ def _tv(batch: np.ndarray, weight: float = 0.1, max_num_iter: int = 100) -> np.n
 def estimate_noise_sigma(image: ArrayLike) -> float:
     """Robust estimate of the Gaussian noise σ of one grey-scale image (Donoho's MAD rule).
 
-    Taught in: 04_medical_image_denoising (non-local means needs the noise level).
+    Used by the ``"nlm"`` filter of :func:`denoise`, which needs the noise level.
 
     ``σ ≈ median(|HH|) / 0.6745`` where ``HH`` are the finest diagonal Haar wavelet
     coefficients ``(a - b - c + d) / 2`` of 2x2 pixel blocks — the same rule as
@@ -453,7 +452,7 @@ def best_classical_filters(
 ) -> dict[str, dict[str, Any]]:
     """Tune every classical filter on validation images: ``{method: best_params}``.
 
-    Taught in: 04_medical_image_denoising.  Use with :func:`denoise` or :func:`make_filter`:
+    A shortcut for tuning every filter with :func:`tune_filter`.  Use with :func:`denoise` or :func:`make_filter`:
     ``best = best_classical_filters(noisy_val, clean_val)``;
     ``denoise(noisy_test, "tv", **best["tv"])``.  The validation PSNR of each choice is
     available from :func:`tune_filter` if you need it.
@@ -461,9 +460,7 @@ def best_classical_filters(
     unknown = [m for m in methods if m not in DENOISERS]
     if unknown or not methods:
         raise ValueError(f"methods must be a non-empty subset of {sorted(DENOISERS)}, got {list(methods)}")
-    return {
-        m: tune_filter(m, noisy_val, clean_val, max_images=max_images, seed=seed)[0] for m in methods
-    }
+    return {m: tune_filter(m, noisy_val, clean_val, max_images=max_images, seed=seed)[0] for m in methods}
 
 
 # --------------------------------------------------------------------------------------

@@ -18,32 +18,33 @@ Where data comes from, in order (``source="auto"``):
   the MNI152 MRI template bundled with nilearn.
 * **DICOM** — the small CT/MR files bundled with pydicom.
 
-Downloads are verified by checksum, written to a temporary file and renamed
-into place only when complete, so an interrupted or corrupt download never
-leaves a half-written cache file.  Set ``COURSE_OFFLINE=1`` to forbid network
-access entirely (CI does).
+Downloads (:mod:`course_utils.downloads`) are verified by checksum and renamed
+into place only when complete.  Set ``COURSE_OFFLINE=1`` to forbid network access
+entirely (CI does).  Where each file is looked for and how it is read lives in
+:mod:`course_utils.sources`; this module holds the loaders the lessons call.
 """
 
 from __future__ import annotations
 
-import gzip
-import http.client
-import hashlib
-import os
-import socket
-import struct
-import tempfile
-import time
-import urllib.error
-import urllib.request
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
-from . import runtime
+from . import sources
+from ._checks import choice, optional_positive_int
+from ._checks import seed as check_seed
+from .config import OFFLINE_ENV, offline
+from .downloads import DownloadError, download_file, file_digest
+from .sources import (
+    MEDMNIST_URL,
+    MNIST_SHA256,
+    MNIST_URL,
+    PNEUMONIAMNIST_FILES,
+    load_medmnist_npz,
+    mri_template_slices,
+    read_idx,
+)
 
 __all__ = [
     "ImageData",
@@ -62,24 +63,12 @@ __all__ = [
     "add_noise",
     "available_sources",
     "NOISE_KINDS",
+    "MEDMNIST_URL",
+    "MNIST_SHA256",
+    "MNIST_URL",
+    "OFFLINE_ENV",
+    "PNEUMONIAMNIST_FILES",
 ]
-
-OFFLINE_ENV = "COURSE_OFFLINE"
-
-MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-
-# MedMNIST v3 (Zenodo record 10519652); MD5s as published in MedMNIST's INFO.
-MEDMNIST_URL = "https://zenodo.org/records/10519652/files/{name}?download=1"
-PNEUMONIAMNIST_FILES = {
-    28: ("pneumoniamnist.npz", "28209eda62fecd6e6a2d98b1501bb15f"),
-    64: ("pneumoniamnist_64.npz", "8f4eceb4ccffa70c672198ea285246c6"),
-}
-
-_IDX_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
 
 NOISE_KINDS = ("gaussian", "poisson", "salt_and_pepper")
 
@@ -104,10 +93,7 @@ class ImageData:
 
     def __repr__(self) -> str:
         val = "none" if self.x_val is None else str(self.x_val.shape)
-        return (
-            f"ImageData(train={self.x_train.shape}, val={val}, test={self.x_test.shape}, "
-            f"source={self.source!r})"
-        )
+        return f"ImageData(train={self.x_train.shape}, val={val}, test={self.x_test.shape}, source={self.source!r})"
 
 
 @dataclass
@@ -136,301 +122,9 @@ class TabularData:
         return (self.y_train == 0).astype(np.int64)
 
 
-class DownloadError(OSError):
-    """A download failed (network error, HTTP error, truncated transfer)."""
-
-
-# --------------------------------------------------------------------------- helpers
-def offline() -> bool:
-    """True when ``COURSE_OFFLINE`` forbids network access (CI and tests set it)."""
-    raw = os.environ.get(OFFLINE_ENV, "").strip().lower()
-    if raw in {"", "0", "false", "no", "off"}:
-        return False
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    raise ValueError(f"{OFFLINE_ENV}={os.environ[OFFLINE_ENV]!r} is not understood: use 1 or 0")
-
-
 def _say(verbose: bool, message: str) -> None:
     if verbose:
         print(message)
-
-
-def _check_count(name: str, value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int or None, got {value!r}")
-    return int(value)
-
-
-def _check_choice(name: str, value: Any, choices: Iterable[Any]) -> None:
-    choices = tuple(choices)
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, choices))}")
-
-
-def file_digest(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
-    """Hex digest of a file (``algorithm`` is any :mod:`hashlib` name, e.g. md5)."""
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _expected_hash(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
-    if sha256 and md5:
-        raise ValueError("give sha256 or md5, not both")
-    if sha256:
-        return "sha256", sha256.lower()
-    if md5:
-        return "md5", md5.lower()
-    return None
-
-
-def download_file(
-    url: str,
-    dest: str | os.PathLike[str],
-    *,
-    sha256: str | None = None,
-    md5: str | None = None,
-    timeout: float = 30.0,
-    retries: int = 2,
-    backoff: float = 1.0,
-    verbose: bool = False,
-) -> Path:
-    """Download ``url`` to ``dest`` safely and return ``dest``.
-
-    The bytes go to a temporary file in the destination folder, which is
-    renamed to ``dest`` only after the transfer is complete (length matches the
-    server's ``Content-Length``) and the checksum matches.  A stalled server
-    (no byte for ``timeout`` seconds), a truncated transfer or a connection
-    error is retried ``retries`` times with exponential back-off; HTTP client
-    errors (404 ...) and checksum mismatches are not retried.  Whatever happens,
-    no partial file is left behind.
-
-    Raises :class:`DownloadError` for network/HTTP failures and ``ValueError``
-    for a checksum mismatch.
-    """
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ValueError(f"url must be an http(s) URL, got {url!r}")
-    if not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries must be an int >= 0, got {retries!r}")
-    if not timeout or timeout <= 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-    expected = _expected_hash(sha256, md5)
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    last_error: Exception | None = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        tmp = Path(tmp_name)
-        try:
-            h = hashlib.new(expected[0]) if expected else None
-            received = 0
-            request = urllib.request.Request(url, headers={"User-Agent": "course_utils"})
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as resp:
-                length = resp.headers.get("Content-Length")
-                total = int(length) if length is not None and length.isdigit() else None
-                while True:
-                    chunk = resp.read(1 << 16)
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    received += len(chunk)
-                    if h is not None:
-                        h.update(chunk)
-            if total is not None and received != total:
-                raise DownloadError(f"truncated download of {url}: got {received} of {total} bytes")
-            if expected is not None and h is not None and h.hexdigest() != expected[1]:
-                raise ValueError(
-                    f"checksum mismatch for {url}: expected {expected[0]} {expected[1]}, "
-                    f"got {h.hexdigest()} — the file is corrupt or has changed; nothing was saved"
-                )
-            os.replace(tmp, dest)
-            _say(verbose, f"Downloaded {url} → {dest} ({received / 1e6:.1f} MB)")
-            return dest
-        except urllib.error.HTTPError as exc:
-            last_error = exc
-            if 400 <= exc.code < 500:
-                raise DownloadError(f"HTTP {exc.code} for {url}: {exc.reason}") from exc
-        except ValueError:
-            raise
-        except (OSError, http.client.HTTPException) as exc:
-            # URLError, timeouts, resets, truncation (IncompleteRead) ...: retry.
-            last_error = exc
-        finally:
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-    raise DownloadError(f"could not download {url} after {retries + 1} attempt(s): {last_error}") from last_error
-
-
-def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    """Write an ``.npz`` via a temporary file and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def _first_readable(paths: Iterable[Path], reader: Callable[[Path], Any], verbose: bool) -> tuple[Path, Any] | None:
-    """The first existing file that ``reader`` accepts; corrupt ones are skipped with a note."""
-    for p in paths:
-        if p.is_file():
-            try:
-                return p, reader(p)
-            except ValueError as exc:
-                _say(verbose, f"Skipping {p}: {exc}")
-    return None
-
-
-# --------------------------------------------------------------------------- IDX
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file (optionally gzip-compressed) as used by the original MNIST.
-
-    Raises ``FileNotFoundError`` if it is missing and ``ValueError`` if the
-    header is not an unsigned-byte IDX header or the data are truncated.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file not found: {path}")
-    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path} is not a readable (gzip) IDX file: {exc}") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path} does not start with an IDX magic number (0x0000 08 0N)")
-    if raw[2] != 0x08:
-        raise ValueError(f"{path}: only unsigned-byte IDX data (type 0x08) is supported, got 0x{raw[2]:02x}")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise ValueError(f"{path}: truncated IDX header")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = int(np.prod(shape))
-    if len(raw) - header != expected:
-        raise ValueError(
-            f"{path}: IDX header announces shape {shape} ({expected} bytes) but the file holds "
-            f"{len(raw) - header} data bytes (truncated or corrupt)"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def _find_idx(folder: Path, stem: str) -> Path | None:
-    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
-        p = folder / name
-        if p.is_file():
-            return p
-    return None
-
-
-def _idx_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None:
-    img_stem, lab_stem = _IDX_FILES[split]
-    img, lab = _find_idx(folder, img_stem), _find_idx(folder, lab_stem)
-    if img is None or lab is None:
-        return None
-    x, y = read_idx(img), read_idx(lab)
-    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"{folder}: {split} images {x.shape} and labels {y.shape} do not match")
-    return x, y
-
-
-# --------------------------------------------------------------------------- MNIST
-def _mnist_npz_candidates() -> list[Path]:
-    paths = []
-    d = runtime.data_dir()
-    if d is not None:
-        paths += [d / "mnist.npz", d / "mnist" / "mnist.npz"]
-    paths.append(runtime.cache_dir(create=False) / "mnist.npz")
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    paths.append(keras_home / "datasets" / "mnist.npz")
-    return paths
-
-
-def _read_mnist_npz(path: Path) -> tuple[np.ndarray, ...]:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = tuple(np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test"))
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(
-            f"{path} is not a valid MNIST .npz (expected arrays x_train, y_train, x_test, y_test): {exc}"
-        ) from exc
-    if arrays[0].shape[1:] != (28, 28) or arrays[2].shape[1:] != (28, 28):
-        raise ValueError(f"{path}: expected 28×28 images, got {arrays[0].shape} / {arrays[2].shape}")
-    return arrays
-
-
-def _mnist_from_npz(allow_download: bool, verbose: bool) -> tuple[tuple[np.ndarray, ...], str] | None:
-    found = _first_readable(_mnist_npz_candidates(), _read_mnist_npz, verbose)
-    if found is not None:
-        return found[1], f"MNIST (Keras mnist.npz at {found[0]}): 60,000 train / 10,000 test"
-    if not allow_download:
-        return None
-    dest = runtime.cache_dir() / "mnist.npz"
-    try:
-        download_file(MNIST_URL, dest, sha256=MNIST_SHA256, timeout=20, retries=1)
-    except (DownloadError, ValueError) as exc:
-        _say(verbose, f"MNIST download not possible ({type(exc).__name__}); using an offline source.")
-        return None
-    return _read_mnist_npz(dest), "MNIST (downloaded mnist.npz): 60,000 train / 10,000 test"
-
-
-def _mnist_from_idx(verbose: bool) -> tuple[tuple[np.ndarray, ...], str] | None:
-    d = runtime.data_dir()
-    if d is None:
-        return None
-    folder = d / "mnist" if (d / "mnist").is_dir() else d
-    test = _idx_split(folder, "t10k")
-    train = _idx_split(folder, "train")
-    if train is not None and test is not None:
-        return (*train, *test), f"MNIST (IDX files in {folder}): {len(train[0]):,} train / {len(test[0]):,} test"
-    only = test or train
-    if only is None:
-        return None
-    x, y = only
-    order = np.random.default_rng(0).permutation(len(x))
-    n_tr = int(round(0.8 * len(x)))
-    tr, te = order[:n_tr], order[n_tr:]
-    which = "test" if test is not None else "training"
-    return (x[tr], y[tr], x[te], y[te]), (
-        f"MNIST {which} set only (IDX files in {folder}), split {n_tr:,} train / {len(x) - n_tr:,} test"
-    )
-
-
-def _digits_28() -> tuple[np.ndarray, np.ndarray]:
-    from skimage.transform import resize
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    small = digits.images.astype(np.float32) / 16.0
-    # MNIST centres each digit in a 20×20 box inside a 28×28 frame: do the same.
-    big = resize(small, (len(small), 20, 20), order=1, anti_aliasing=False, preserve_range=True)
-    out = np.zeros((len(small), 28, 28), np.float32)
-    out[:, 4:24, 4:24] = np.clip(big, 0.0, 1.0)
-    return (out * 255).round().astype(np.uint8), digits.target.astype(np.int64)
-
-
-def _mnist_from_digits() -> tuple[tuple[np.ndarray, ...], str]:
-    x, y = _digits_28()
-    order = np.random.default_rng(0).permutation(len(x))
-    n_tr = int(round(0.8 * len(x)))
-    tr, te = order[:n_tr], order[n_tr:]
-    return (x[tr], y[tr], x[te], y[te]), (
-        f"scikit-learn 8×8 digits upsampled to 28×28 (offline fallback, NOT MNIST): "
-        f"{n_tr:,} train / {len(x) - n_tr:,} test"
-    )
 
 
 def load_mnist(
@@ -454,12 +148,12 @@ def load_mnist(
     ``n_train``/``n_test`` take the first images of each split; asking for more
     than exist gives all of them and says so.
     """
-    _check_choice("source", source, ("auto", "keras", "idx", "sklearn"))
-    n_train, n_test = _check_count("n_train", n_train), _check_count("n_test", n_test)
+    choice("source", source, ("auto", "keras", "idx", "sklearn"))
+    n_train, n_test = optional_positive_int("n_train", n_train), optional_positive_int("n_test", n_test)
     allow_download = download and not offline()
     found: tuple[tuple[np.ndarray, ...], str] | None = None
     if source in ("auto", "keras"):
-        found = _mnist_from_npz(allow_download, verbose)
+        found = sources.mnist_from_npz(allow_download, verbose)
         if found is None and source == "keras":
             raise FileNotFoundError(
                 "MNIST mnist.npz is not cached and could not be downloaded "
@@ -467,14 +161,14 @@ def load_mnist(
                 + "; use source='auto' for the offline fallbacks"
             )
     if found is None and source in ("auto", "idx"):
-        found = _mnist_from_idx(verbose)
+        found = sources.mnist_from_idx()
         if found is None and source == "idx":
             raise FileNotFoundError(
                 "no MNIST IDX files (t10k-images-idx3-ubyte[.gz] ...) found: set COURSE_DATA_DIR to a "
                 "folder containing mnist/ with the IDX files"
             )
     if found is None:
-        found = _mnist_from_digits()
+        found = sources.mnist_from_digits()
     (x_tr, y_tr, x_te, y_te), note = found
     notes = []
     if n_train is not None:
@@ -521,7 +215,7 @@ def load_breast_cancer_split(
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler
 
-    _check_choice("scale_on", scale_on, ("train", "all"))
+    choice("scale_on", scale_on, ("train", "all"))
     if not isinstance(test_size, (int, float)) or isinstance(test_size, bool) or not 0 < test_size < 1:
         raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}")
     ds = load_breast_cancer()
@@ -555,135 +249,6 @@ def load_breast_cancer_split(
     )
 
 
-# --------------------------------------------------------------------------- medical images
-def load_medmnist_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a MedMNIST ``.npz`` (2-D, grey) and check its layout.
-
-    Returns ``{"x_train", "y_train", "x_val", "y_val", "x_test", "y_test"}``
-    with images as float32 in ``[0, 1]`` shaped ``(N, S, S, 1)`` and labels
-    flattened to int64.  Raises ``FileNotFoundError`` / ``ValueError`` for a
-    missing or malformed file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"MedMNIST file not found: {path}")
-    out: dict[str, np.ndarray] = {}
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            for split in ("train", "val", "test"):
-                imgs = np.asarray(f[f"{split}_images"])
-                labels = np.asarray(f[f"{split}_labels"]).reshape(-1)
-                if imgs.ndim != 3 or imgs.shape[1] != imgs.shape[2]:
-                    raise ValueError(f"{split}_images has shape {imgs.shape}; expected (N, S, S) grey images")
-                if imgs.dtype != np.uint8:
-                    raise ValueError(f"{split}_images has dtype {imgs.dtype}; expected uint8")
-                if len(labels) != len(imgs):
-                    raise ValueError(f"{split}: {len(imgs)} images but {len(labels)} labels")
-                out[f"x_{split}"] = (imgs.astype(np.float32) / 255.0)[..., None]
-                out[f"y_{split}"] = labels.astype(np.int64)
-    except KeyError as exc:
-        raise ValueError(
-            f"{path} is not a MedMNIST .npz: missing {exc}; expected train/val/test _images and _labels"
-        ) from exc
-    except (OSError, EOFError, struct.error, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a readable .npz file (corrupt or truncated?): {exc}") from exc
-    except ValueError as exc:
-        if str(path) in str(exc):
-            raise
-        raise ValueError(f"{path}: {exc}") from exc
-    return out
-
-
-def _pneumonia_candidates(filename: str) -> list[Path]:
-    paths = []
-    d = runtime.data_dir()
-    if d is not None:
-        paths += [d / filename, d / "medmnist" / filename]
-    paths.append(runtime.cache_dir(create=False) / filename)
-    return paths
-
-
-def _pneumonia(size: int, allow_download: bool, verbose: bool) -> tuple[dict[str, np.ndarray], str] | None:
-    filename, md5 = PNEUMONIAMNIST_FILES[size]
-    found = _first_readable(_pneumonia_candidates(filename), load_medmnist_npz, verbose)
-    if found is not None:
-        return found[1], f"PneumoniaMNIST chest X-rays, {size}×{size} px ({found[0]})"
-    if not allow_download:
-        return None
-    dest = runtime.cache_dir() / filename
-    try:
-        download_file(MEDMNIST_URL.format(name=filename), dest, md5=md5, timeout=30, retries=2)
-    except (DownloadError, ValueError) as exc:
-        _say(verbose, f"PneumoniaMNIST download not possible ({type(exc).__name__}); using the offline MRI fallback.")
-        return None
-    return load_medmnist_npz(dest), f"PneumoniaMNIST chest X-rays, {size}×{size} px (downloaded to {dest})"
-
-
-def mri_template_slices(size: int = 28, *, min_brain_fraction: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """Axial slices of nilearn's bundled MNI152 T1 template, resized to ``size``.
-
-    Returns ``(images, z)``: float32 images in ``[0, 1]`` shaped
-    ``(N, size, size, 1)`` ordered from bottom to top, and each slice's z index.
-    Only slices whose brain area is at least ``min_brain_fraction`` of the
-    largest slice's are kept.  Offline: the template ships with nilearn.
-    """
-    from nilearn.datasets import load_mni152_template
-    from skimage.transform import resize
-
-    if not isinstance(size, int) or size < 8:
-        raise ValueError(f"size must be an int >= 8, got {size!r}")
-    img = load_mni152_template(resolution=1)
-    # float32 straight from the image proxy (get_fdata would keep a float64 copy alive), and
-    # drop nilearn's cached template afterwards: ~100 MB less in a student's kernel.
-    vol = np.asanyarray(img.dataobj, dtype=np.float32)
-    del img
-    cache_clear = getattr(load_mni152_template, "cache_clear", None)
-    if cache_clear is not None:
-        cache_clear()
-    vol = np.clip(vol / max(float(vol.max()), 1e-8), 0.0, 1.0)
-    mask = vol > 0.05
-    area = mask.sum(axis=(0, 1))
-    keep = np.flatnonzero(area >= min_brain_fraction * area.max())
-    xs, ys = np.flatnonzero(mask.any(axis=(1, 2))), np.flatnonzero(mask.any(axis=(0, 2)))
-    # A square crop around the head, so resizing does not distort it.
-    cx, cy = (xs[0] + xs[-1]) / 2, (ys[0] + ys[-1]) / 2
-    half = max(xs[-1] - xs[0], ys[-1] - ys[0]) / 2 + 2
-    x0, y0 = int(max(cx - half, 0)), int(max(cy - half, 0))
-    x1, y1 = int(min(cx + half, vol.shape[0])), int(min(cy + half, vol.shape[1]))
-    crop = vol[x0:x1, y0:y1, :][:, :, keep]
-    # Radiological orientation for display: rows = anterior→posterior flipped.
-    slices = np.rot90(crop, k=1, axes=(0, 1)).transpose(2, 0, 1)
-    out = resize(slices, (len(slices), size, size), order=1, anti_aliasing=True, preserve_range=True)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)[..., None], keep.astype(np.int64)
-
-
-def _block_split(n: int, block: int = 5, gap: int = 1) -> dict[str, np.ndarray]:
-    """Assign consecutive slices to train/val/test in blocks, dropping ``gap``
-    slices wherever the split changes so no neighbouring slices cross splits."""
-    pattern = ["train", "train", "val", "train", "test"]
-    labels = [pattern[(i // block) % len(pattern)] for i in range(n)]
-    keep = np.ones(n, bool)
-    for i in range(1, n):
-        if labels[i] != labels[i - 1]:
-            keep[i : i + gap] = False
-    return {s: np.array([i for i in range(n) if keep[i] and labels[i] == s], dtype=np.int64) for s in ("train", "val", "test")}
-
-
-def _mri(size: int) -> tuple[dict[str, np.ndarray], str]:
-    images, z = mri_template_slices(size)
-    parts = _block_split(len(images))
-    out: dict[str, np.ndarray] = {}
-    for split, idx in parts.items():
-        out[f"x_{split}"] = images[idx]
-        out[f"y_{split}"] = z[idx]
-    note = (
-        f"MNI152 T1 MRI template bundled with nilearn (offline fallback), axial slices {size}×{size} px; "
-        "train/val/test are separate blocks of slices with a gap (no shared or neighbouring slices); "
-        "labels are slice indices"
-    )
-    return out, note
-
-
 def load_medical_images(
     *,
     size: int = 28,
@@ -705,27 +270,34 @@ def load_medical_images(
     Prints one line saying which.  Labels: pneumonia (1) / normal (0) for the
     X-rays, slice index for the MRI.
     """
-    _check_choice("source", source, ("auto", "pneumoniamnist", "mri"))
+    choice("source", source, ("auto", "pneumoniamnist", "mri"))
     if source != "mri":
-        _check_choice("size", size, tuple(PNEUMONIAMNIST_FILES))
-    n_train, n_val, n_test = (_check_count(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)))
+        choice("size", size, tuple(PNEUMONIAMNIST_FILES))
+    n_train, n_val, n_test = (
+        optional_positive_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))
+    )
     found = None
     if source in ("auto", "pneumoniamnist"):
-        found = _pneumonia(size, download and not offline(), verbose)
+        found = sources.pneumonia_from_files(size, download and not offline(), verbose)
         if found is None and source == "pneumoniamnist":
             raise FileNotFoundError(
                 f"{PNEUMONIAMNIST_FILES[size][0]} is not in COURSE_DATA_DIR or the cache and could not be "
                 "downloaded; use source='auto' or 'mri' for the offline fallback"
             )
     if found is None:
-        found = _mri(size)
+        found = sources.mri_from_template(size)
     arrays, note = found
     for split, n in (("train", n_train), ("val", n_val), ("test", n_test)):
         if n is not None:
             arrays[f"x_{split}"], arrays[f"y_{split}"] = arrays[f"x_{split}"][:n], arrays[f"y_{split}"][:n]
     data = ImageData(
-        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-        arrays["x_val"], arrays["y_val"], source=note,
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        arrays["x_val"],
+        arrays["y_val"],
+        source=note,
     )
     _say(
         verbose,
@@ -748,9 +320,7 @@ def load_dicom_sample(name: str = "CT_small.dcm") -> Any:
         raise ValueError(f"name must be a file name such as 'CT_small.dcm', got {name!r}")
     path = get_testdata_file(name, download=False)
     if path is None:
-        raise FileNotFoundError(
-            f"pydicom has no bundled test file {name!r}; try 'CT_small.dcm' or 'MR_small.dcm'"
-        )
+        raise FileNotFoundError(f"pydicom has no bundled test file {name!r}; try 'CT_small.dcm' or 'MR_small.dcm'")
     return pydicom.dcmread(path)
 
 
@@ -765,7 +335,7 @@ def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int
       its standard deviation at full intensity is about ``level``;
     * ``"salt_and_pepper"`` — a fraction ``level`` of pixels set to 0 or 1.
     """
-    _check_choice("kind", kind, NOISE_KINDS)
+    choice("kind", kind, NOISE_KINDS)
     x = np.asarray(images, dtype=np.float32)
     if x.size == 0:
         raise ValueError("images is empty")
@@ -775,7 +345,7 @@ def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int
         raise ValueError(f"images must lie in [0, 1]; got values in [{x.min():.3g}, {x.max():.3g}]")
     if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not np.isfinite(level):
         raise ValueError(f"level must be a number, got {level!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     if kind == "gaussian":
         if level < 0:
             raise ValueError(f"gaussian level (sigma) must be >= 0, got {level}")
@@ -798,20 +368,35 @@ def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int
 # --------------------------------------------------------------------------- report
 def available_sources() -> dict[str, str]:
     """What each loader would use right now, without loading or downloading anything."""
-    net = "no network (COURSE_OFFLINE)" if offline() else "download if missing"
-    mnist = next((str(p) for p in _mnist_npz_candidates() if p.is_file()), None)
+    net = f"no network ({OFFLINE_ENV})" if offline() else "download if missing"
+    mnist = next((str(p) for p in sources.mnist_npz_candidates() if p.is_file()), None)
     if mnist:
         m = f"Keras mnist.npz ({mnist})"
     else:
-        d = runtime.data_dir()
-        folder = None if d is None else (d / "mnist" if (d / "mnist").is_dir() else d)
-        if folder is not None and _find_idx(folder, _IDX_FILES["t10k"][0]):
+        folder = sources.mnist_idx_folder()
+        if folder is not None and sources.find_idx(folder, sources.IDX_FILES["t10k"][0]):
             m = f"IDX files in {folder}"
         else:
-            m = f"Keras MNIST ({net}), else scikit-learn digits" if not offline() else "scikit-learn digits (offline fallback)"
-    med = next((str(p) for s in PNEUMONIAMNIST_FILES for p in _pneumonia_candidates(PNEUMONIAMNIST_FILES[s][0]) if p.is_file()), None)
+            m = (
+                f"Keras MNIST ({net}), else scikit-learn digits"
+                if not offline()
+                else "scikit-learn digits (offline fallback)"
+            )
+    med = next(
+        (
+            str(p)
+            for s in PNEUMONIAMNIST_FILES
+            for p in sources.pneumonia_candidates(PNEUMONIAMNIST_FILES[s][0])
+            if p.is_file()
+        ),
+        None,
+    )
     if med:
         x = f"PneumoniaMNIST ({med})"
     else:
-        x = "nilearn MRI template (offline fallback)" if offline() else f"PneumoniaMNIST ({net}), else nilearn MRI template"
+        x = (
+            "nilearn MRI template (offline fallback)"
+            if offline()
+            else f"PneumoniaMNIST ({net}), else nilearn MRI template"
+        )
     return {"mnist": m, "medical": x, "breast_cancer": "scikit-learn (bundled)"}

@@ -94,7 +94,7 @@ _PATIENT_TAGS = (
 class DicomPixelInfo:
     """How the stored pixel values of a DICOM image map to ``[0, 1]`` and back.
 
-    Taught in: 04_medical_image_denoising.
+    Returned by :func:`dicom_to_float`; :func:`float_to_stored` needs it to map back.
 
     ``lo`` / ``hi`` are the stored values that map to 0 and 1; ``bits_allocated``,
     ``bits_stored`` and ``pixel_representation`` (0 = unsigned, 1 = signed) describe the integer
@@ -185,7 +185,7 @@ def _check_image_dataset(ds: Dataset) -> None:
 def _stored_pixels(ds: Dataset) -> np.ndarray:
     try:
         arr = ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - decoder errors come in many types
+    except Exception as exc:
         ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
         name = getattr(ts, "name", ts)
         raise ValueError(
@@ -220,11 +220,15 @@ def _info(ds: Dataset, arr: np.ndarray, value_range: Any) -> DicomPixelInfo:
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
             raise ValueError(f"value_range must be (lo, hi) with finite lo < hi, got {value_range!r}")
     else:
-        raise ValueError(f"value_range must be None/'image', 'stored' or a (lo, hi) pair of stored values, got {value_range!r}")
+        raise ValueError(
+            f"value_range must be None/'image', 'stored' or a (lo, hi) pair of stored values, got {value_range!r}"
+        )
     return replace(base, lo=lo, hi=hi)
 
 
-def dicom_to_float(ds: Dataset | str | os.PathLike[str], *, value_range: Any = None) -> tuple[np.ndarray, DicomPixelInfo]:
+def dicom_to_float(
+    ds: Dataset | str | os.PathLike[str], *, value_range: Any = None
+) -> tuple[np.ndarray, DicomPixelInfo]:
     """The image of a DICOM dataset (or file) as float32 in ``[0, 1]``, and how to map it back.
 
     Taught in: 04_medical_image_denoising.
@@ -248,7 +252,7 @@ def dicom_to_float(ds: Dataset | str | os.PathLike[str], *, value_range: Any = N
 def float_to_stored(image01: Any, info: DicomPixelInfo) -> np.ndarray:
     """Map a ``[0, 1]`` float image back to stored integers of ``info.dtype``.
 
-    Taught in: 04_medical_image_denoising.
+    Used by :func:`denoised_dicom`.
 
     ``stored = round(lo + image * (hi - lo))``, clipped to what ``BitsStored`` can hold.
     ``image01`` must have ``info.shape`` (a trailing channel axis of 1 is accepted) and finite
@@ -291,7 +295,7 @@ def denoised_dicom(
 ) -> Dataset:
     """A copy of ``ds`` whose pixel data is ``image01`` (floats in ``[0, 1]``), ready to save.
 
-    Taught in: 04_medical_image_denoising.
+    Used by :func:`write_denoised_dicom`.
 
     The floats are mapped back with the same ``value_range`` rule as :func:`dicom_to_float`
     (default: the source image's min..max stored values) into the source's bit depth and
@@ -334,7 +338,11 @@ def denoised_dicom(
     out.InstanceCreationDate = now.strftime("%Y%m%d")
     out.InstanceCreationTime = now.strftime("%H%M%S")
 
-    meta = FileMetaDataset(copy.deepcopy(src.file_meta)) if getattr(src, "file_meta", None) is not None else FileMetaDataset()
+    meta = (
+        FileMetaDataset(copy.deepcopy(src.file_meta))
+        if getattr(src, "file_meta", None) is not None
+        else FileMetaDataset()
+    )
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.MediaStorageSOPInstanceUID = new_sop
     sop_class = src.get("SOPClassUID", None) or meta.get("MediaStorageSOPClassUID", None)

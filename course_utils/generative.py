@@ -28,15 +28,15 @@ Bad input raises ``ValueError`` with a message saying what was expected.
 
 from __future__ import annotations
 
-from ._checks import is_int, positive_int
-
-import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from ._checks import input_shape as check_input_shape
+from ._checks import int_at_least, is_real, positive_float, positive_int, sizes
+from ._checks import seed as check_seed
 
 __all__ = [
     "build_digit_classifier",
@@ -54,16 +54,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-_is_int = is_int
-_positive_int = positive_int
-
-
-def _seed(value: Any) -> int | None:
-    if value is not None and (not _is_int(value) or value < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {value!r}")
-    return None if value is None else int(value)
-
-
 def _batch(x: ArrayLike, name: str, *, flatten: bool = True) -> np.ndarray:
     """A finite float32 array of samples (first axis), flattened to ``(N, D)`` if asked."""
     try:
@@ -90,7 +80,7 @@ def build_digit_classifier(
 ) -> Any:
     """A small compiled Keras classifier (softmax output) for flat or ``(28, 28, 1)`` digits.
 
-    Taught in: 05_variational_autoencoders (the judge of sample quality).
+    Used by :func:`train_digit_classifier` (the judge of sample quality).
 
     (Flatten) -> [Dense(units, relu) -> Dropout(dropout)] for each entry of ``hidden`` ->
     Dense(n_classes, softmax); Adam, sparse categorical cross-entropy, accuracy.  The default
@@ -100,44 +90,42 @@ def build_digit_classifier(
     import keras
     from keras import layers
 
-    if _is_int(input_shape):
-        input_shape = (int(input_shape),)
-    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or not input_shape:
-        raise ValueError(f"input_shape must be (features,) or (height, width, channels), got {input_shape!r}")
-    if not all(_is_int(s) and s > 0 for s in input_shape):
-        raise ValueError(f"input_shape must contain positive integers, got {input_shape!r}")
-    n_classes = _positive_int("n_classes", n_classes)
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-    if _is_int(hidden):
-        hidden = (int(hidden),)
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
-        raise ValueError(f"hidden must be a sequence of positive integers, got {hidden!r}")
-    hidden = tuple(_positive_int("hidden units", h) for h in hidden)
-    if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
+    shape = check_input_shape(input_shape)
+    n_classes = int_at_least("n_classes", n_classes, 2)
+    units_per_layer = sizes("hidden", hidden, allow_empty=True)
+    if not is_real(dropout) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if (not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, bool)
-            or not math.isfinite(learning_rate) or learning_rate <= 0):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    seed = _seed(seed)
+    learning_rate = positive_float("learning_rate", learning_rate)
+    seed = check_seed(seed)
 
     def sub_seed(i: int) -> int | None:
         if seed is None:
             return None
         return int(np.random.SeedSequence([seed, i]).generate_state(1)[0] % (2**31 - 1))
 
-    x_in = keras.Input(shape=tuple(int(s) for s in input_shape), name="image")
-    h = layers.Flatten(name="flatten")(x_in) if len(input_shape) > 1 else x_in
-    for i, units in enumerate(hidden):
-        h = layers.Dense(units, activation="relu", name=f"dense_{i + 1}",
-                         kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(2 * i)))(h)
+    x_in = keras.Input(shape=shape, name="image")
+    h = layers.Flatten(name="flatten")(x_in) if len(shape) > 1 else x_in
+    for i, units in enumerate(units_per_layer):
+        h = layers.Dense(
+            units,
+            activation="relu",
+            name=f"dense_{i + 1}",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(2 * i)),
+        )(h)
         if dropout > 0:
             h = layers.Dropout(dropout, seed=sub_seed(2 * i + 1), name=f"dropout_{i + 1}")(h)
-    out = layers.Dense(n_classes, activation="softmax", name="class_probabilities",
-                       kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(999)))(h)
+    out = layers.Dense(
+        n_classes,
+        activation="softmax",
+        name="class_probabilities",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=sub_seed(999)),
+    )(h)
     model = keras.Model(x_in, out, name="digit_classifier")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=float(learning_rate)),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -145,8 +133,9 @@ def _labels(y: ArrayLike, n: int, n_classes: int, name: str) -> np.ndarray:
     arr = np.asarray(y)
     if arr.shape != (n,):
         raise ValueError(f"{name} must hold one integer label per image, shape ({n},), got {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
-                                                      and np.all(arr == np.round(arr)))):
+    if not (
+        np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)))
+    ):
         raise ValueError(f"{name} must be integer class labels, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if arr.min() < 0 or arr.max() >= n_classes:
@@ -177,7 +166,7 @@ def train_digit_classifier(
     from .training import train
 
     xa = _batch(x, "x", flatten=False)
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = positive_int("n_classes", n_classes)
     ya = _labels(y, len(xa), n_classes, "y")
     if len(np.unique(ya)) < 2:
         raise ValueError("y must contain at least two different classes")
@@ -204,7 +193,7 @@ def train_digit_classifier(
 def predict_proba(classifier: Any, images: ArrayLike, batch_size: int = 512) -> np.ndarray:
     """Class probabilities ``(N, n_classes)`` of ``images`` under a Keras ``classifier``.
 
-    Taught in: 05_variational_autoencoders.  Images are reshaped to the classifier's input
+    Taught in: 06_project_ideas.  Images are reshaped to the classifier's input
     shape (flat ``(N, 784)`` and ``(N, 28, 28, 1)`` are interchangeable).
     """
     from keras import ops
@@ -216,9 +205,11 @@ def predict_proba(classifier: Any, images: ArrayLike, batch_size: int = 512) -> 
     if int(np.prod(arr.shape[1:])) != int(np.prod(shape)):
         raise ValueError(f"images of shape {arr.shape[1:]} do not fit the classifier's input shape {shape}")
     arr = arr.reshape((len(arr), *shape))
-    batch_size = _positive_int("batch_size", batch_size)
-    out = [ops.convert_to_numpy(classifier(arr[i : i + batch_size], training=False))
-           for i in range(0, len(arr), batch_size)]
+    batch_size = positive_int("batch_size", batch_size)
+    out = [
+        ops.convert_to_numpy(classifier(arr[i : i + batch_size], training=False))
+        for i in range(0, len(arr), batch_size)
+    ]
     probs = np.concatenate(out).astype(np.float64)
     if probs.ndim != 2 or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-3) or probs.min() < -1e-6:
         raise ValueError("classifier must output class probabilities (a softmax layer), one row per image")
@@ -237,7 +228,7 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 def classifier_confidence(classifier: Any, images: ArrayLike, *, threshold: float = 0.9) -> dict[str, float]:
     """How sure a digit classifier is about ``images`` — high confidence means "looks like a digit".
 
-    Taught in: 05_variational_autoencoders.  Returns a dict:
+    Used by :func:`sample_quality`.  Returns a dict:
 
     * ``"mean_max_prob"`` — mean over images of the top class probability (1/n_classes … 1);
     * ``"mean_entropy"`` — mean entropy of each prediction in nats (0 = certain,
@@ -247,7 +238,7 @@ def classifier_confidence(classifier: Any, images: ArrayLike, *, threshold: floa
       images spread evenly over the ten digits, near 0 when they all look like one digit;
     * ``"n"`` — number of images.
     """
-    if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) or not 0.0 < threshold <= 1.0:
+    if not is_real(threshold) or not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be a probability in (0, 1], got {threshold!r}")
     probs = predict_proba(classifier, images)
     top = probs.max(axis=1)
@@ -263,11 +254,12 @@ def classifier_confidence(classifier: Any, images: ArrayLike, *, threshold: floa
 # --------------------------------------------------------------------------------------
 # distance to real data
 # --------------------------------------------------------------------------------------
-def nearest_neighbour_distance(samples: ArrayLike, reference: ArrayLike, *, chunk: int = 256,
-                               exclude_self: bool = False) -> np.ndarray:
+def nearest_neighbour_distance(
+    samples: ArrayLike, reference: ArrayLike, *, chunk: int = 256, exclude_self: bool = False
+) -> np.ndarray:
     """Euclidean distance from each sample to its nearest reference sample, shape ``(N,)``.
 
-    Taught in: 05_variational_autoencoders.  Samples and reference images are flattened and
+    Taught in: 06_project_ideas.  Samples and reference images are flattened and
     must have the same number of values.  Computed in float64 on blocks of ``chunk`` samples
     against at most ``max(chunk, 2048)`` reference images at a time, so memory stays small
     (a few MB) even for large reference sets.  ``exclude_self=True`` (when ``samples`` *is*
@@ -278,7 +270,7 @@ def nearest_neighbour_distance(samples: ArrayLike, reference: ArrayLike, *, chun
     r = _batch(reference, "reference")
     if s.shape[1] != r.shape[1]:
         raise ValueError(f"samples have {s.shape[1]} values each but reference images have {r.shape[1]}")
-    chunk = _positive_int("chunk", chunk)
+    chunk = positive_int("chunk", chunk)
     ref_chunk = max(chunk, 2048)
     out = np.empty(len(s))
     for start in range(0, len(s), chunk):
@@ -337,7 +329,7 @@ def interpolate(z_a: ArrayLike, z_b: ArrayLike, steps: int = 10) -> np.ndarray:
     a, b = _code(z_a, "z_a"), _code(z_b, "z_b")
     if a.shape != b.shape:
         raise ValueError(f"z_a and z_b must have the same length, got {a.size} and {b.size}")
-    steps = _positive_int("steps", steps)
+    steps = positive_int("steps", steps)
     if steps < 2:
         raise ValueError(f"steps must be at least 2 (the two end points), got {steps}")
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
@@ -357,8 +349,8 @@ def random_codes_like(codes: ArrayLike, n: int, seed: int | None = None, *, clip
     c = _batch(codes, "codes")
     if len(c) < 2:
         raise ValueError("codes must contain at least two real codes to estimate each unit's spread")
-    n = _positive_int("n", n)
-    rng = np.random.default_rng(_seed(seed))
+    n = positive_int("n", n)
+    rng = np.random.default_rng(check_seed(seed))
     mean, std = c.mean(axis=0), c.std(axis=0)
     out = rng.normal(mean, std, size=(n, c.shape[1]))
     if clip:

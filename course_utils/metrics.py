@@ -63,9 +63,7 @@ def _check_batch_pair(x: ArrayLike, x_hat: ArrayLike, names: tuple[str, str]) ->
     a = _as_float(x, names[0])
     b = _as_float(x_hat, names[1])
     if a.shape != b.shape:
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}"
-        )
+        raise ValueError(f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}")
     if a.ndim < 2:
         raise ValueError(
             f"expected a batch shaped (N, D), (N, H, W) or (N, H, W, C) with the sample axis first, "
@@ -104,9 +102,7 @@ def _check_labels(labels: ArrayLike, *, need_both: bool) -> np.ndarray:
             "convert them first, e.g. y_anomaly = (y == malignant_label).astype(int)"
         )
     if need_both and len(values) < 2:
-        raise ValueError(
-            "labels contain only one class: ROC analysis needs both normal (0) and anomalous (1) samples"
-        )
+        raise ValueError("labels contain only one class: ROC analysis needs both normal (0) and anomalous (1) samples")
     return yf.astype(np.int64)
 
 
@@ -122,9 +118,7 @@ def _check_scores(scores: ArrayLike, n: int, name: str = "scores") -> np.ndarray
 # --------------------------------------------------------------------------------------
 # reconstruction error
 # --------------------------------------------------------------------------------------
-def reconstruction_error(
-    x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7
-) -> np.ndarray:
+def reconstruction_error(x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7) -> np.ndarray:
     """Per-sample reconstruction error between inputs ``x`` and reconstructions ``x_hat``.
 
     Taught in: 01_background (MSE vs BCE), 02_mnist_autoencoder, 03_breast_cancer_autoencoder
@@ -164,9 +158,7 @@ def reconstruction_error(
     return np.mean(bce, axis=axes)
 
 
-def mean_reconstruction_error(
-    x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7
-) -> float:
+def mean_reconstruction_error(x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7) -> float:
     """Mean over samples of :func:`reconstruction_error` — one number for a results table.
 
     Taught in: 01_background, 02_mnist_autoencoder (model vs PCA table), 03_breast_cancer_autoencoder.
@@ -183,9 +175,7 @@ def _check_data_range(data_range: float) -> float:
     return float(data_range)
 
 
-def psnr(
-    clean: ArrayLike, test: ArrayLike, data_range: float = 1.0, *, check_range: bool = True
-) -> np.ndarray:
+def psnr(clean: ArrayLike, test: ArrayLike, data_range: float = 1.0, *, check_range: bool = True) -> np.ndarray:
     """Peak signal-to-noise ratio in dB of each image in a batch.
 
     Taught in: 04_medical_image_denoising.
@@ -208,9 +198,7 @@ def psnr(
         return 10.0 * np.log10(data_range**2 / mse)
 
 
-def _as_image_batch(
-    arr: np.ndarray, image_shape: tuple[int, ...] | None, name: str
-) -> tuple[np.ndarray, int | None]:
+def _as_image_batch(arr: np.ndarray, image_shape: tuple[int, ...] | None, name: str) -> tuple[np.ndarray, int | None]:
     """Return images as (N, H, W) or (N, H, W, C) plus the channel axis for skimage."""
     if image_shape is not None:
         shape = tuple(int(s) for s in image_shape)
@@ -264,9 +252,7 @@ def ssim(
     if win_size is None:
         win_size = min(7, smallest if smallest % 2 == 1 else smallest - 1)
     if win_size < 3 or win_size % 2 == 0 or win_size > smallest:
-        raise ValueError(
-            f"win_size must be an odd number between 3 and the image side ({smallest}), got {win_size}"
-        )
+        raise ValueError(f"win_size must be an odd number between 3 and the image side ({smallest}), got {win_size}")
     out = np.empty(a.shape[0], dtype=np.float64)
     for i in range(a.shape[0]):
         out[i] = structural_similarity(
@@ -299,7 +285,7 @@ def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float:
 def roc_curve_points(labels: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve as ``(fpr, tpr, thresholds)`` arrays (``sklearn.metrics.roc_curve``).
 
-    Taught in: 03_breast_cancer_autoencoder.  ``thresholds[i]`` flags ``score >= thresholds[i]``
+    Used by the ROC plot and the threshold widget.  ``thresholds[i]`` flags ``score >= thresholds[i]``
     and gives the point ``(fpr[i], tpr[i])``; the first threshold is ``inf`` (nothing flagged).
     """
     from sklearn.metrics import roc_curve
@@ -327,7 +313,7 @@ def threshold_percentile(train_errors: ArrayLike, q: float = 95.0) -> float:
 def threshold_youden(labels: ArrayLike, scores: ArrayLike) -> float:
     """Threshold maximising Youden's J = TPR − FPR (= sensitivity + specificity − 1).
 
-    Taught in: 03_breast_cancer_autoencoder.  It needs labels, so choose it on training or
+    An alternative to :func:`threshold_percentile`.  It needs labels, so choose it on training or
     validation data, never on the test set you report.  Ties go to the highest threshold
     (fewest alarms).  The returned value is one of the scores; flag ``score >= threshold``.
     """

@@ -19,12 +19,10 @@ Public API
 ----------
 Autoencoder, VAE, Sampling, ResidualOutput (Keras classes)
 build_dense_autoencoder, build_conv_autoencoder, build_conv_denoiser, build_vae
-count_params
+count_params, CUSTOM_OBJECTS
 """
 
 from __future__ import annotations
-
-from ._checks import is_int, positive_int
 
 import math
 import numbers
@@ -35,7 +33,10 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from . import training as _training  # noqa: F401  (registers the fast recipe's schedule for loading)
+from ._checks import input_shape as check_input_shape
+from ._checks import is_int, non_negative_float, positive_int, sizes
+from ._checks import seed as check_seed
+from .schedules import WarmupStableDecay
 
 __all__ = [
     "Autoencoder",
@@ -47,6 +48,7 @@ __all__ = [
     "build_conv_denoiser",
     "build_vae",
     "count_params",
+    "CUSTOM_OBJECTS",
 ]
 
 _PACKAGE = "course_utils"
@@ -56,25 +58,6 @@ _RECONSTRUCTION_LOSSES = ("binary_crossentropy", "bce", "mse", "mean_squared_err
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-_is_int = is_int
-_positive_int = positive_int
-
-
-def _sizes(name: str, value: Any, *, allow_empty: bool) -> tuple[int, ...]:
-    """A tuple of positive ints from an int or a sequence of ints."""
-    if _is_int(value):
-        value = (value,)
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValueError(f"{name} must be a sequence of positive integers, got {value!r}")
-    sizes = tuple(value)
-    if not sizes and not allow_empty:
-        raise ValueError(f"{name} must contain at least one positive integer, got {value!r}")
-    for s in sizes:
-        if not _is_int(s) or s <= 0:
-            raise ValueError(f"{name} must contain only positive integers, got {value!r}")
-    return tuple(int(s) for s in sizes)
-
-
 def _activation(name: str, value: Any) -> Any:
     """Check that ``value`` names a Keras activation (or is a callable); return it unchanged."""
     if value is None or callable(value):
@@ -106,17 +89,9 @@ def _loss(value: Any) -> Any:
     return value
 
 
-def _non_negative(name: str, value: Any) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 def _optimizer(optimizer: Any, learning_rate: Any) -> keras.optimizers.Optimizer:
     """A fresh optimizer from a name (``'adam'``) or an instance, with an optional learning rate."""
-    if learning_rate is not None and not isinstance(
-        learning_rate, keras.optimizers.schedules.LearningRateSchedule
-    ):
+    if learning_rate is not None and not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         if (
             not isinstance(learning_rate, numbers.Real)
             or isinstance(learning_rate, bool)
@@ -151,12 +126,12 @@ def _optimizer(optimizer: Any, learning_rate: Any) -> keras.optimizers.Optimizer
 
 def _image_shape(input_shape: Any) -> tuple[int, int, int]:
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) != 3:
-        raise ValueError(
-            f"input_shape must be (height, width, channels), e.g. (28, 28, 1), got {input_shape!r}"
-        )
+        raise ValueError(f"input_shape must be (height, width, channels), e.g. (28, 28, 1), got {input_shape!r}")
     for s in input_shape:
-        if not _is_int(s) or s <= 0:
-            raise ValueError(f"input_shape must contain positive integers (height, width, channels), got {input_shape!r}")
+        if not is_int(s) or s <= 0:
+            raise ValueError(
+                f"input_shape must contain positive integers (height, width, channels), got {input_shape!r}"
+            )
     h, w, c = (int(s) for s in input_shape)
     return h, w, c
 
@@ -179,7 +154,7 @@ def _predict(model: keras.Model, x: Any, batch_size: int) -> Any:
     Eager calls avoid tracing a new ``predict`` function for every small call (and TensorFlow's
     retracing warnings in notebooks).
     """
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     x = np.asarray(x)
     if np.issubdtype(x.dtype, np.floating):
         x = x.astype("float32", copy=False)
@@ -188,7 +163,9 @@ def _predict(model: keras.Model, x: Any, batch_size: int) -> Any:
     chunks = []
     for start in range(0, len(x), batch_size):
         out = model(x[start : start + batch_size], training=False)
-        chunks.append([ops.convert_to_numpy(o) for o in out] if isinstance(out, (list, tuple)) else ops.convert_to_numpy(out))
+        chunks.append(
+            [ops.convert_to_numpy(o) for o in out] if isinstance(out, (list, tuple)) else ops.convert_to_numpy(out)
+        )
     if isinstance(chunks[0], list):
         return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
     return np.concatenate(chunks)
@@ -198,9 +175,7 @@ class _Seeds:
     """Deterministic per-layer seeds derived from one builder seed (None -> Keras' global RNG)."""
 
     def __init__(self, seed: int | None) -> None:
-        if seed is not None and (not _is_int(seed) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        self._seed = None if seed is None else int(seed)
+        self._seed = check_seed(seed)
         self._count = 0
 
     def next(self) -> int | None:
@@ -220,7 +195,8 @@ class _Seeds:
 class Autoencoder(keras.Model):
     """An autoencoder made of an ``encoder`` and a ``decoder`` model: ``call(x) = decoder(encoder(x))``.
 
-    Taught in: 01_background and 02_mnist_autoencoder.
+    Built by :func:`build_dense_autoencoder`, :func:`build_conv_autoencoder` and
+    :func:`build_conv_denoiser`.
 
     ``ae.encoder`` and ``ae.decoder`` are ordinary Keras models sharing the
     autoencoder's weights, so after ``train(ae, x)`` ``ae.encoder.predict(x)`` returns the
@@ -268,7 +244,7 @@ class Autoencoder(keras.Model):
 class ResidualOutput(layers.Layer):
     """``clip(x - noise, low, high)``: the output layer of a residual denoiser.
 
-    Taught in: 04_medical_image_denoising.  The network before it estimates the noise;
+    The last layer of :func:`build_conv_denoiser` with ``residual=True``.  The network before it estimates the noise;
     subtracting it from the noisy input gives the denoised image, clipped to the valid
     intensity range.
     """
@@ -293,7 +269,7 @@ class ResidualOutput(layers.Layer):
 class Sampling(layers.Layer):
     """The reparameterisation trick: ``z = z_mean + exp(z_log_var / 2) * eps``, ``eps ~ N(0, I)``.
 
-    Taught in: 05_variational_autoencoders.  ``eps`` comes from a
+    The sampling layer of :func:`build_vae`.  ``eps`` comes from a
     ``keras.random.SeedGenerator`` seeded with ``seed``, so two layers built with the
     same seed draw the same sequence of noise.
     """
@@ -346,7 +322,7 @@ class VAE(keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model) or not isinstance(decoder, keras.Model):
             raise ValueError("VAE needs two keras.Model instances: encoder and decoder")
-        self.beta = _non_negative("beta", beta)
+        self.beta = non_negative_float("beta", beta)
         if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
             raise ValueError(
                 f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}"
@@ -435,10 +411,8 @@ class VAE(keras.Model):
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Decode ``n`` codes drawn from the prior N(0, I); the same ``seed`` gives the same images."""
-        n = _positive_int("n", n)
-        if seed is not None and (not _is_int(seed) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        z = keras.random.normal((n, self.latent_dim), seed=None if seed is None else int(seed))
+        n = positive_int("n", n)
+        z = keras.random.normal((n, self.latent_dim), seed=check_seed(seed))
         return self.decode(ops.convert_to_numpy(z))
 
     def get_config(self) -> dict[str, Any]:
@@ -463,9 +437,7 @@ class VAE(keras.Model):
 # --------------------------------------------------------------------------------------
 # builders
 # --------------------------------------------------------------------------------------
-def _finish(
-    model: keras.Model, *, compile: bool, optimizer: Any, learning_rate: Any, loss: Any
-) -> keras.Model:
+def _finish(model: keras.Model, *, compile: bool, optimizer: Any, learning_rate: Any, loss: Any) -> keras.Model:
     if compile:
         if loss is None:
             model.compile(optimizer=_optimizer(optimizer, learning_rate))
@@ -514,16 +486,16 @@ def build_dense_autoencoder(
       the global random state; ``None`` uses Keras' global RNG (see ``runtime.set_seed``).
     * ``compile=False`` returns the model uncompiled.
     """
-    input_dim = _positive_int("input_dim", input_dim)
-    code_dim = _positive_int("code_dim", code_dim)
-    hidden = _sizes("hidden", hidden, allow_empty=True)
+    input_dim = positive_int("input_dim", input_dim)
+    code_dim = positive_int("code_dim", code_dim)
+    hidden = sizes("hidden", hidden, allow_empty=True)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
     code_activation = activation if code_activation is None else _activation("code_activation", code_activation)
     output_activation = _activation("output_activation", output_activation)
-    l1 = _non_negative("l1", l1)
-    input_noise = _non_negative("input_noise", input_noise)
+    l1 = non_negative_float("l1", l1)
+    input_noise = non_negative_float("input_noise", input_noise)
     if compile:
         loss = _loss(loss)
         _optimizer(optimizer, learning_rate)
@@ -534,7 +506,9 @@ def build_dense_autoencoder(
     if input_noise > 0:
         h = layers.GaussianNoise(input_noise, seed=seeds.next(), name="input_noise")(h)
     for i, units in enumerate(hidden):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}"
+        )(h)
     code = layers.Dense(
         code_dim,
         activation=code_activation,
@@ -547,8 +521,12 @@ def build_dense_autoencoder(
     z_in = keras.Input(shape=(code_dim,), name="code_input")
     h = z_in
     for i, units in enumerate(reversed(hidden)):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}")(h)
-    out = layers.Dense(input_dim, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}"
+        )(h)
+    out = layers.Dense(
+        input_dim, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction"
+    )(h)
     decoder = keras.Model(z_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -556,7 +534,7 @@ def build_dense_autoencoder(
 
 
 def _conv_args(kernel_size: Any, activation: Any, output_activation: Any) -> tuple[int, Any, Any]:
-    kernel_size = _positive_int("kernel_size", kernel_size)
+    kernel_size = positive_int("kernel_size", kernel_size)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
@@ -583,8 +561,7 @@ def build_conv_autoencoder(
 ) -> Autoencoder:
     """A convolutional autoencoder for ``(height, width, channels)`` images.
 
-    Taught in: 02_mnist_autoencoder (convolutional variant) and 04_medical_image_denoising
-    (the plain conv AE that only ties a Gaussian filter).
+    Taught in: 02_mnist_autoencoder (convolutional variant) and 06_project_ideas.
 
     Encoder: for each entry ``f`` of ``filters`` one convolution with ``f`` channels that halves
     height and width (``downsampling="stride"``: stride-2 convolution; ``"pool"``: convolution then
@@ -598,17 +575,17 @@ def build_conv_autoencoder(
     ``input_noise > 0`` adds Gaussian noise to the input during training (denoising AE).
     """
     shape = _image_shape(input_shape)
-    filters = _sizes("filters", filters, allow_empty=False)
+    filters = sizes("filters", filters, allow_empty=False)
     _check_halvable(shape, len(filters))
     if code_dim is not None:
-        code_dim = _positive_int("code_dim", code_dim)
+        code_dim = positive_int("code_dim", code_dim)
     kernel_size, activation, output_activation = _conv_args(kernel_size, activation, output_activation)
     code_activation = activation if code_activation is None else _activation("code_activation", code_activation)
     if downsampling not in ("stride", "pool"):
         raise ValueError(f"downsampling must be 'stride' or 'pool', got {downsampling!r}")
     if upsampling not in ("transpose", "upsample"):
         raise ValueError(f"upsampling must be 'transpose' or 'upsample', got {upsampling!r}")
-    input_noise = _non_negative("input_noise", input_noise)
+    input_noise = non_negative_float("input_noise", input_noise)
     if compile:
         loss = _loss(loss)
         _optimizer(optimizer, learning_rate)
@@ -621,11 +598,24 @@ def build_conv_autoencoder(
         h = layers.GaussianNoise(input_noise, seed=seeds.next(), name="input_noise")(h)
     for i, f in enumerate(filters):
         if downsampling == "stride":
-            h = layers.Conv2D(f, kernel_size, strides=2, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"encoder_conv_{i + 1}")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                strides=2,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"encoder_conv_{i + 1}",
+            )(h)
         else:
-            h = layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"encoder_conv_{i + 1}")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"encoder_conv_{i + 1}",
+            )(h)
             h = layers.MaxPooling2D(2, name=f"encoder_pool_{i + 1}")(h)
     feature_shape = (h_img // 2 ** len(filters), w_img // 2 ** len(filters), filters[-1])
     if code_dim is not None:
@@ -636,19 +626,39 @@ def build_conv_autoencoder(
     z_in = keras.Input(shape=(code_dim,) if code_dim is not None else feature_shape, name="code_input")
     h = z_in
     if code_dim is not None:
-        h = layers.Dense(int(np.prod(feature_shape)), activation=activation, kernel_initializer=seeds.kernel(),
-                         name="decoder_dense")(h)
+        h = layers.Dense(
+            int(np.prod(feature_shape)), activation=activation, kernel_initializer=seeds.kernel(), name="decoder_dense"
+        )(h)
         h = layers.Reshape(feature_shape, name="unflatten")(h)
     for i, f in enumerate(reversed(filters)):
         if upsampling == "transpose":
-            h = layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", activation=activation,
-                                       kernel_initializer=seeds.kernel(), name=f"decoder_deconv_{i + 1}")(h)
+            h = layers.Conv2DTranspose(
+                f,
+                kernel_size,
+                strides=2,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"decoder_deconv_{i + 1}",
+            )(h)
         else:
             h = layers.UpSampling2D(2, name=f"decoder_upsample_{i + 1}")(h)
-            h = layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                              kernel_initializer=seeds.kernel(), name=f"decoder_conv_{i + 1}")(h)
-    out = layers.Conv2D(channels, kernel_size, padding="same", activation=output_activation,
-                        kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+            h = layers.Conv2D(
+                f,
+                kernel_size,
+                padding="same",
+                activation=activation,
+                kernel_initializer=seeds.kernel(),
+                name=f"decoder_conv_{i + 1}",
+            )(h)
+    out = layers.Conv2D(
+        channels,
+        kernel_size,
+        padding="same",
+        activation=output_activation,
+        kernel_initializer=seeds.kernel(),
+        name="reconstruction",
+    )(h)
     decoder = keras.Model(z_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -708,7 +718,7 @@ def build_conv_denoiser(
     ``build_conv_autoencoder`` of the same depth only tied the filter.
     """
     shape = _image_shape(input_shape)
-    filters = _sizes("filters", filters, allow_empty=False)
+    filters = sizes("filters", filters, allow_empty=False)
     _check_halvable(shape, len(filters))
     if not isinstance(skip, bool) or not isinstance(residual, bool):
         raise ValueError(f"skip and residual must be True or False, got skip={skip!r}, residual={residual!r}")
@@ -720,8 +730,9 @@ def build_conv_denoiser(
     h_img, w_img, channels = shape
 
     def conv(f: int, label: str) -> layers.Conv2D:
-        return layers.Conv2D(f, kernel_size, padding="same", activation=activation,
-                             kernel_initializer=seeds.kernel(), name=label)
+        return layers.Conv2D(
+            f, kernel_size, padding="same", activation=activation, kernel_initializer=seeds.kernel(), name=label
+        )
 
     # encoder ------------------------------------------------------------------------
     x_in = keras.Input(shape=shape, name="input")
@@ -756,19 +767,38 @@ def build_conv_denoiser(
     h = b_in
     for level in range(len(filters) - 1, -1, -1):
         f = level_shapes[level][2]
-        h = layers.Conv2DTranspose(f, 2, strides=2, padding="same", activation=activation,
-                                   kernel_initializer=seeds.kernel(), name=f"up_{level}_deconv")(h)
+        h = layers.Conv2DTranspose(
+            f,
+            2,
+            strides=2,
+            padding="same",
+            activation=activation,
+            kernel_initializer=seeds.kernel(),
+            name=f"up_{level}_deconv",
+        )(h)
         if skip:
             h = layers.Concatenate(name=f"up_{level}_concat")([h, skip_inputs[level]])
         h = conv(f, f"up_{level}_conv_1")(h)
         h = conv(f, f"up_{level}_conv_2")(h)
     if residual:
-        noise = layers.Conv2D(channels, kernel_size, padding="same", activation=None,
-                              kernel_initializer=seeds.kernel(), name="noise_estimate")(h)
+        noise = layers.Conv2D(
+            channels,
+            kernel_size,
+            padding="same",
+            activation=None,
+            kernel_initializer=seeds.kernel(),
+            name="noise_estimate",
+        )(h)
         out = ResidualOutput(0.0, 1.0, name="denoised")([x_ref, noise])
     else:
-        out = layers.Conv2D(channels, kernel_size, padding="same", activation=output_activation,
-                            kernel_initializer=seeds.kernel(), name="denoised")(h)
+        out = layers.Conv2D(
+            channels,
+            kernel_size,
+            padding="same",
+            activation=output_activation,
+            kernel_initializer=seeds.kernel(),
+            name="denoised",
+        )(h)
     decoder = keras.Model(dec_inputs if len(dec_inputs) > 1 else b_in, out, name="decoder")
 
     model = Autoencoder(encoder, decoder, name=name)
@@ -801,21 +831,14 @@ def build_vae(
     with ``"mse"`` use ``output_activation="sigmoid"`` or ``"linear"`` to match the data range.
     ``seed`` seeds the initial weights and the sampling layer's ``SeedGenerator``.
     """
-    if _is_int(input_shape):
-        input_shape = (input_shape,)
-    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) not in (1, 2, 3):
-        raise ValueError(f"input_shape must be (features,) or (height, width, channels), got {input_shape!r}")
-    for s in input_shape:
-        if not _is_int(s) or s <= 0:
-            raise ValueError(f"input_shape must contain positive integers, got {input_shape!r}")
-    shape = tuple(int(s) for s in input_shape)
-    latent_dim = _positive_int("latent_dim", latent_dim)
-    hidden = _sizes("hidden", hidden, allow_empty=True)
+    shape = check_input_shape(input_shape)
+    latent_dim = positive_int("latent_dim", latent_dim)
+    hidden = sizes("hidden", hidden, allow_empty=True)
     activation = _activation("activation", activation)
     if activation is None:
         raise ValueError("activation must be an activation name such as 'relu' or a callable, got None")
     output_activation = _activation("output_activation", output_activation)
-    beta = _non_negative("beta", beta)
+    beta = non_negative_float("beta", beta)
     if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
         raise ValueError(f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}")
     if compile:
@@ -826,7 +849,9 @@ def build_vae(
     x_in = keras.Input(shape=shape, name="input")
     h = layers.Flatten(name="flatten")(x_in) if len(shape) > 1 else x_in
     for i, units in enumerate(hidden):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"encoder_dense_{i + 1}"
+        )(h)
     z_mean = layers.Dense(latent_dim, kernel_initializer=seeds.kernel(), name="z_mean")(h)
     z_log_var = layers.Dense(latent_dim, kernel_initializer=seeds.kernel(), name="z_log_var")(h)
     encoder = keras.Model(x_in, [z_mean, z_log_var], name="encoder")
@@ -834,14 +859,24 @@ def build_vae(
     z_in = keras.Input(shape=(latent_dim,), name="z")
     h = z_in
     for i, units in enumerate(reversed(hidden)):
-        h = layers.Dense(units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}")(h)
-    h = layers.Dense(n_features, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction")(h)
+        h = layers.Dense(
+            units, activation=activation, kernel_initializer=seeds.kernel(), name=f"decoder_dense_{i + 1}"
+        )(h)
+    h = layers.Dense(
+        n_features, activation=output_activation, kernel_initializer=seeds.kernel(), name="reconstruction"
+    )(h)
     if len(shape) > 1:
         h = layers.Reshape(shape, name="unflatten")(h)
     decoder = keras.Model(z_in, h, name="decoder")
 
-    model = VAE(encoder, decoder, beta=beta, reconstruction_loss=reconstruction_loss,
-                seed=seeds.next() if seed is not None else None, name=name)
+    model = VAE(
+        encoder,
+        decoder,
+        beta=beta,
+        reconstruction_loss=reconstruction_loss,
+        seed=seeds.next() if seed is not None else None,
+        name=name,
+    )
     return _finish(model, compile=compile, optimizer=optimizer, learning_rate=learning_rate, loss=None)
 
 
@@ -855,3 +890,12 @@ def count_params(model: keras.Model, trainable_only: bool = False) -> int:
     if trainable_only:
         return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
     return int(model.count_params())
+
+
+# Every Keras class a saved course model may contain, by its class name.  They are registered
+# under the package name when this module is imported, so ``keras.models.load_model`` needs no
+# ``custom_objects``; pass ``custom_objects=CUSTOM_OBJECTS`` where registration is not wanted.
+# WarmupStableDecay is the optimizer schedule of the fast recipe (course_utils.training).
+CUSTOM_OBJECTS: dict[str, type] = {
+    cls.__name__: cls for cls in (Autoencoder, VAE, Sampling, ResidualOutput, WarmupStableDecay)
+}

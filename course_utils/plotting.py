@@ -95,7 +95,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 def to_image(sample: ArrayLike, image_shape: tuple[int, ...] | None = None) -> np.ndarray:
     """One sample as a displayable image: ``(H, W)`` or ``(H, W, 3|4)``.
 
-    Taught in: 02_mnist_autoencoder.  Accepts ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or a
+    Used by every image plot here.  Accepts ``(H, W)``, ``(H, W, 1)``, ``(H, W, C)`` or a
     flattened vector; a vector needs ``image_shape`` unless its length is a perfect square
     (784 -> 28x28).
     """
@@ -108,9 +108,7 @@ def to_image(sample: ArrayLike, image_shape: tuple[int, ...] | None = None) -> n
     elif arr.ndim == 1:
         side = math.isqrt(arr.size)
         if side * side != arr.size:
-            raise ValueError(
-                f"cannot guess the image shape of a vector of length {arr.size}: pass image_shape=(H, W)"
-            )
+            raise ValueError(f"cannot guess the image shape of a vector of length {arr.size}: pass image_shape=(H, W)")
         arr = arr.reshape(side, side)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
@@ -178,9 +176,7 @@ def image_grid(
         cols = [int(i) for i in indices]
         if not cols or min(cols) < -shortest or max(cols) >= shortest:
             raise ValueError(f"indices must be a non-empty list of positions below {shortest}, got {list(indices)}")
-    fig, axes = plt.subplots(
-        len(named), len(cols), figsize=(size * len(cols), size * len(named) * 1.1), squeeze=False
-    )
+    fig, axes = plt.subplots(len(named), len(cols), figsize=(size * len(cols), size * len(named) * 1.1), squeeze=False)
     for r, (name, arr) in enumerate(named):
         for c, idx in enumerate(cols):
             ax = axes[r, c]
@@ -234,7 +230,9 @@ def denoising_panel(
     rows = min(c.shape[0], max_rows)
     if rows < 1:
         raise ValueError(f"max_rows must be >= 1, got {max_rows}")
-    fig, axes = plt.subplots(rows, 1 + len(batches), figsize=(size * (1 + len(batches)), size * rows * 1.15), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, 1 + len(batches), figsize=(size * (1 + len(batches)), size * rows * 1.15), squeeze=False
+    )
     flat_axes = axes
     for r in range(rows):
         _show_image(flat_axes[r, 0], to_image(c[r]), cmap, 0.0, 1.0)
@@ -348,12 +346,18 @@ def latent_scatter(
         if y.shape != (z.shape[0],):
             raise ValueError(f"labels must have one value per code ({z.shape[0]},), got shape {y.shape}")
         classes = np.unique(y)
-        discrete = (np.issubdtype(y.dtype, np.integer) or y.dtype == bool or y.dtype.kind in "OUS")
+        discrete = np.issubdtype(y.dtype, np.integer) or y.dtype == bool or y.dtype.kind in "OUS"
         if discrete and len(classes) <= max_categories:
             for i, cls in enumerate(classes):
                 m = y == cls
                 ax.scatter(
-                    z[m, 0], z[m, 1], s=s, alpha=alpha, color=_color(i), marker=MARKERS[i % len(MARKERS)], label=str(cls)
+                    z[m, 0],
+                    z[m, 1],
+                    s=s,
+                    alpha=alpha,
+                    color=_color(i),
+                    marker=MARKERS[i % len(MARKERS)],
+                    label=str(cls),
                 )
             ax.legend(title="label", markerscale=max(1.0, 12.0 / s), fontsize=8, loc="best")
         else:
@@ -379,7 +383,7 @@ def decode_grid(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decode a regular grid of latent codes into one big image (the "manifold" canvas).
 
-    Taught in: 05_variational_autoencoders.
+    Not called by a lesson today (lesson 05 decodes its own latent grid).
 
     Codes start from ``base_code`` (zeros by default, length ``latent_dim``) and vary the two
     coordinates ``dims`` over ``np.linspace(-span, span, n)`` — or over ``grid`` (one array for
@@ -483,15 +487,24 @@ def roc_plot(
     for i, (name, scores) in enumerate(scores_by_name.items()):
         fpr, tpr, _ = roc_curve_points(labels, scores)
         auc = roc_auc(labels, scores)
-        ax.plot(fpr, tpr, color=_color(i), linestyle=("-", "--", "-.", (0, (5, 1)))[i % 4], label=f"{name} (AUC {auc:.3f})")
+        ax.plot(
+            fpr, tpr, color=_color(i), linestyle=("-", "--", "-.", (0, (5, 1)))[i % 4], label=f"{name} (AUC {auc:.3f})"
+        )
         if mark and name in mark:
             s = np.asarray(scores, dtype=float)
             y = np.asarray(labels).astype(int)
             pred = s >= float(mark[name])
             x_pt = float(np.mean(pred[y == 0]))
             y_pt = float(np.mean(pred[y == 1]))
-            ax.plot([x_pt], [y_pt], marker=MARKERS[i % len(MARKERS)], markersize=10, color=_color(i),
-                    markeredgecolor="black", linestyle="none")
+            ax.plot(
+                [x_pt],
+                [y_pt],
+                marker=MARKERS[i % len(MARKERS)],
+                markersize=10,
+                color=_color(i),
+                markeredgecolor="black",
+                linestyle="none",
+            )
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_xlabel("false-positive rate (1 − specificity)")
@@ -525,8 +538,15 @@ def score_histogram(
     values = np.log10(np.clip(s, 1e-12, None)) if logx else s
     edges = np.histogram_bin_edges(values, bins=bins)
     for i, (cls, name) in enumerate(zip((0, 1), names, strict=True)):
-        ax.hist(values[y == cls], bins=edges, alpha=0.6, color=_color(i), label=name,
-                hatch=("", "//")[i], edgecolor=_color(i))
+        ax.hist(
+            values[y == cls],
+            bins=list(edges),
+            alpha=0.6,
+            color=_color(i),
+            label=name,
+            hatch=("", "//")[i],
+            edgecolor=_color(i),
+        )
     if threshold is not None:
         t = np.log10(max(float(threshold), 1e-12)) if logx else float(threshold)
         ax.axvline(t, color="black", linestyle="--", label="threshold")
@@ -536,8 +556,9 @@ def score_histogram(
     return fig
 
 
-def confusion_matrix_plot(confusion: Mapping[str, Any], *, ax: Axes | None = None,
-                          names: tuple[str, str] = ("normal", "anomaly")) -> Figure:
+def confusion_matrix_plot(
+    confusion: Mapping[str, Any], *, ax: Axes | None = None, names: tuple[str, str] = ("normal", "anomaly")
+) -> Figure:
     """Draw the 2x2 confusion matrix of :func:`course_utils.metrics.confusion_at_threshold`.
 
     Taught in: 03_breast_cancer_autoencoder.  Rows are the true class, columns the
@@ -546,13 +567,22 @@ def confusion_matrix_plot(confusion: Mapping[str, Any], *, ax: Axes | None = Non
     try:
         m = np.array([[confusion["tn"], confusion["fp"]], [confusion["fn"], confusion["tp"]]], dtype=int)
     except KeyError as exc:
-        raise ValueError("confusion must contain the counts 'tn', 'fp', 'fn', 'tp' (see confusion_at_threshold)") from exc
+        raise ValueError(
+            "confusion must contain the counts 'tn', 'fp', 'fn', 'tp' (see confusion_at_threshold)"
+        ) from exc
     fig, ax = _new_axes(ax, (3.8, 3.4))
     ax.imshow(m, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=max(1, int(m.max())))
     for i in range(2):
         for j in range(2):
-            ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=14,
-                    color="white" if m[i, j] < 0.5 * max(1, m.max()) else "black")
+            ax.text(
+                j,
+                i,
+                str(m[i, j]),
+                ha="center",
+                va="center",
+                fontsize=14,
+                color="white" if m[i, j] < 0.5 * max(1, m.max()) else "black",
+            )
     ax.set_xticks([0, 1], [f"pred. {names[0]}", f"pred. {names[1]}"])
     ax.set_yticks([0, 1], [f"true {names[0]}", f"true {names[1]}"])
     ax.set_title("confusion matrix")
@@ -572,8 +602,8 @@ def comparison_bar(
 ) -> Figure:
     """Bar chart of a results table, with error bars when a value is ``(mean, sd)``.
 
-    Taught in: 02_mnist_autoencoder (test MSE per variant), 03_breast_cancer_autoencoder
-    (AUC mean ± sd per method), 04_medical_image_denoising (PSNR per method).
+    Taught in: 02_mnist_autoencoder (test MSE per variant) and 03_breast_cancer_autoencoder
+    (AUC mean ± sd per method).
 
     ``table`` maps a method name to a number, to ``(mean, sd)``, or to a dict
     ``{metric: number | (mean, sd)}``.  With dicts, ``metric`` picks one column; ``None``
@@ -605,11 +635,18 @@ def comparison_bar(
                     raise ValueError(f"table values must be numbers or (mean, sd) pairs, got {v!r}") from exc
                 sds.append(0.0)
         x = np.arange(len(names))
-        ax.bar(x, means, yerr=sds if any(sds) else None, capsize=4,
-               color=[_color(i) for i in range(len(names))], edgecolor="black")
+        ax.bar(
+            x,
+            means,
+            yerr=sds if any(sds) else None,
+            capsize=4,
+            color=[_color(i) for i in range(len(names))],
+            edgecolor="black",
+        )
         for xi, m in zip(x, means, strict=True):
-            ax.annotate(f"{m:.3g}", (xi, m), ha="center", va="bottom", fontsize=8,
-                        xytext=(0, 2), textcoords="offset points")
+            ax.annotate(
+                f"{m:.3g}", (xi, m), ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points"
+            )
         long_names = max(len(nm) for nm in names) > 8
         ax.set_xticks(x, names, rotation=30 if long_names else 0, ha="right" if long_names else "center")
         ax.set_ylabel(ylabel if (ylabel and len(columns) == 1) else mt)

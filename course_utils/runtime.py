@@ -1,51 +1,50 @@
-"""Runtime settings shared by every lesson: fast mode, seeding, environment report.
+"""Runtime settings shared by every lesson: fast mode, seeding, environment report, memory.
 
-Taught in: every notebook's first (setup) cell.
+Taught in: every notebook's first (setup) cell (``setup``, ``pick``) and last code cell
+(``release_memory``).
 
-* ``COURSE_FAST=1`` switches every notebook to a small, fast configuration
-  (few epochs, small subsets) used by CI.  Unset, ``0``, ``false`` or ``no`` means
-  student mode, the default, which produces the numbers the lessons discuss.
-* ``COURSE_DATA_DIR`` names an optional folder that the data loaders search
-  first (``mnist/`` IDX files, ``pneumoniamnist.npz`` ...).
-* ``COURSE_CACHE_DIR`` overrides where downloads are cached
-  (default ``~/.cache/course_utils``).
+The environment variables (``COURSE_FAST``, ``COURSE_DATA_DIR``, ``COURSE_CACHE_DIR`` ...) are
+read by :mod:`course_utils.config`; ``fast_mode``, ``data_dir`` and ``cache_dir`` are re-exported
+here because the lessons know them as ``runtime.*``.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import random
 import sys
 from importlib import metadata
-from pathlib import Path
 from typing import Any, TypeVar
+
+from . import config
+from ._checks import seed as _check_seed
+from .config import CACHE_DIR_ENV, DATA_DIR_ENV, FAST_ENV, cache_dir, data_dir, fast_mode
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "DATA_DIR_ENV",
+    "FAST_ENV",
+    "cache_dir",
+    "current_rss_mb",
+    "data_dir",
+    "environment_report",
+    "fast_mode",
+    "in_binder",
+    "in_colab",
+    "peak_rss_mb",
+    "pick",
+    "platform_name",
+    "print_environment",
+    "release_memory",
+    "set_seed",
+    "setup",
+]
 
 T = TypeVar("T")
 
-FAST_ENV = "COURSE_FAST"
-DATA_DIR_ENV = "COURSE_DATA_DIR"
-CACHE_DIR_ENV = "COURSE_CACHE_DIR"
-
-_FALSE = {"", "0", "false", "no", "off"}
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def fast_mode() -> bool:
-    """True when ``COURSE_FAST`` asks for the small CI configuration.
-
-    Raises ``ValueError`` for a value that is neither true-ish nor false-ish, so
-    that a typo such as ``COURSE_FAST=ture`` does not silently run for an hour.
-    """
-    raw = os.environ.get(FAST_ENV, "").strip().lower()
-    if raw in _FALSE:
-        return False
-    if raw in _TRUE:
-        return True
-    raise ValueError(
-        f"{FAST_ENV}={os.environ[FAST_ENV]!r} is not understood: use 1/true/yes for fast mode "
-        "or 0/false/no (or leave it unset) for student mode"
-    )
+config.quiet_tensorflow_startup()
 
 
 def pick(student: T, fast: T) -> T:
@@ -55,24 +54,6 @@ def pick(student: T, fast: T) -> T:
     ``EPOCHS = pick(student=50, fast=2)``.
     """
     return fast if fast_mode() else student
-
-
-def data_dir() -> Path | None:
-    """The folder named by ``COURSE_DATA_DIR`` if it is set and exists, else None."""
-    raw = os.environ.get(DATA_DIR_ENV, "").strip()
-    if not raw:
-        return None
-    path = Path(raw).expanduser()
-    return path if path.is_dir() else None
-
-
-def cache_dir(create: bool = True) -> Path:
-    """Where downloaded data is cached (``COURSE_CACHE_DIR`` or ``~/.cache/course_utils``)."""
-    raw = os.environ.get(CACHE_DIR_ENV, "").strip()
-    path = Path(raw).expanduser() if raw else Path.home() / ".cache" / "course_utils"
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def in_colab() -> bool:
@@ -102,8 +83,9 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> int:
     machine.  TensorFlow is only touched if it is installed.
     Returns the seed so a setup cell can print it.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    checked = _check_seed(seed, allow_none=False)
+    assert checked is not None
+    seed = checked
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     import numpy as np
@@ -145,7 +127,7 @@ def environment_report() -> dict[str, Any]:
         "course_utils": __version__,
         "python": platform.python_version(),
         "platform": platform_name(),
-        "mode": "fast (COURSE_FAST=1)" if fast_mode() else "student",
+        "mode": f"fast ({FAST_ENV}=1)" if fast_mode() else "student",
         "cpus": os.cpu_count(),
     }
     for dist in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "scikit-learn", "scikit-image"):
@@ -180,12 +162,18 @@ def setup(seed: int = 42) -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (10**6 bytes), on Linux and macOS.
+    """Peak resident memory of this process so far, in MB (10**6 bytes).
 
-    ``resource.getrusage`` reports ``ru_maxrss`` in KiB on Linux but in bytes on macOS.
+    ``resource.getrusage`` reports ``ru_maxrss`` in KiB on Linux but in bytes on macOS; Windows
+    has no ``resource`` module, where psutil's peak working set is used.
     """
-    import resource
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        import psutil
 
+        info = psutil.Process().memory_info()
+        return float(getattr(info, "peak_wset", info.rss)) / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
 
@@ -201,27 +189,71 @@ def current_rss_mb() -> float:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+_BIG_BYTES = 1_000_000  # objects holding more than this are released
+
+
+def _footprint(value: Any, depth: int = 0) -> int:
+    """Bytes of array data ``value`` holds (arrays, pandas objects, containers, dataclass-like
+    objects up to three levels deep); Keras/TensorFlow objects count as big."""
+    kind = type(value).__module__ or ""
+    if kind.startswith(("keras", "tensorflow")):
+        return _BIG_BYTES + 1
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int) and not isinstance(value, type):
+        return nbytes
+    if kind.startswith("pandas"):
+        return sys.getsizeof(value)  # pandas' __sizeof__ counts the data
+    if depth >= 3 or isinstance(value, (str, bytes, type)):
+        return 0
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    elif hasattr(value, "__dict__") and not kind.startswith(("builtins", "types")):
+        items = vars(value).values()
+    else:
+        return 0
+    total = 0
+    for item in list(items)[:1000]:
+        total += _footprint(item, depth + 1)
+        if total > _BIG_BYTES:
+            break
+    return total
+
+
+def _clear_ipython_output_cache() -> None:
+    """Forget IPython's ``Out``/``_``/``__``/``___`` history, which keeps displayed results alive."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    displayhook = getattr(shell, "displayhook", None)
+    if displayhook is not None and hasattr(displayhook, "flush"):
+        displayhook.flush()
+
+
 def release_memory(namespace: dict[str, Any] | None = None, verbose: bool = True) -> float:
-    """End of a lesson: free models and large arrays so that an idle kernel holds little memory.
+    """End of a lesson: free models and large data so that an idle kernel holds little memory.
 
-    Deletes the large NumPy arrays and Keras models in ``namespace`` (pass ``globals()``),
-    clears the Keras session, runs the garbage collector and asks the C allocator to give
-    freed memory back to the system.  Returns the process' resident memory afterwards (MB).
-    On Binder (2 GB for everything) a student can then open the next lesson safely.
+    Deletes from ``namespace`` (pass ``globals()``) every name bound to a Keras/TensorFlow object
+    or to data larger than 1 MB (NumPy arrays, pandas tables, and lists, dicts or dataclasses
+    such as ``ImageData`` that hold them), forgets IPython's output history and the last error's
+    traceback (whose frames keep their locals alive), closes Matplotlib figures, clears the Keras session, runs the garbage collector and asks the C allocator to
+    return freed memory to the system.  Returns the process' resident memory afterwards (MB).
+    TensorFlow itself (~600 MB once imported) stays loaded: only shutting the kernel down frees
+    it.  On Binder (2 GB for everything) a student can then open the next lesson safely.
     """
-    import gc
-
     if namespace is not None:
-        big = []
-        for name, value in list(namespace.items()):
-            if name.startswith("_"):
-                continue
-            nbytes = getattr(value, "nbytes", 0)
-            kind = type(value).__module__
-            if (isinstance(nbytes, int) and nbytes > 1_000_000) or kind.startswith(("keras", "tensorflow")):
-                big.append(name)
+        big = [
+            name
+            for name, value in list(namespace.items())
+            if not name.startswith("_") and _footprint(value) > _BIG_BYTES
+        ]
         for name in big:
             del namespace[name]
+    _clear_ipython_output_cache()
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):  # a failed cell's frames and locals
+        if getattr(sys, name, None) is not None:
+            setattr(sys, name, None)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
     if "keras" in sys.modules:
         sys.modules["keras"].backend.clear_session()
     gc.collect()

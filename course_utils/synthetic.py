@@ -25,10 +25,12 @@ with a clear message for nonsensical arguments.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
+
+from ._checks import int_at_least, is_real, number_in
+from ._checks import seed as check_seed
 
 __all__ = [
     "ECG_ANOMALY_KINDS",
@@ -43,35 +45,20 @@ __all__ = [
 
 #: Kinds of injected ECG-like anomalies: three device problems, three abnormal beats.
 ECG_ANOMALY_KINDS: tuple[str, ...] = (
-    "lead_off",        # electrode loses contact: flat line with slow drift
+    "lead_off",  # electrode loses contact: flat line with slow drift
     "spike_artefact",  # electrical interference: a few sharp spikes
-    "noise_burst",     # motion artefact: a stretch of large noise
-    "wide_qrs",        # premature-ventricular-like beat: no P wave, wide tall QRS, inverted T
-    "st_elevation",    # raised segment between QRS and T
-    "inverted_t",      # T wave upside down
+    "noise_burst",  # motion artefact: a stretch of large noise
+    "wide_qrs",  # premature-ventricular-like beat: no P wave, wide tall QRS, inverted T
+    "st_elevation",  # raised segment between QRS and T
+    "inverted_t",  # T wave upside down
 )
 
 
 # --------------------------------------------------------------------------------------
 # argument checking
 # --------------------------------------------------------------------------------------
-def _int_at_least(name: str, value: Any, low: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
-    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
-            or not low <= value <= high):
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    return float(value)
-
-
 def _rng(seed: Any) -> np.random.Generator:
-    if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return np.random.default_rng(None if seed is None else int(seed))
+    return np.random.default_rng(check_seed(seed))
 
 
 def _bump(t: np.ndarray, centre: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
@@ -105,10 +92,10 @@ def ecg_like_signals(
 
     The waveform is a caricature for teaching, **not** a physiological model.
     """
-    n = _int_at_least("n", n, 1)
-    length = _int_at_least("length", length, 32)
-    frac = _fraction("anomaly_fraction", anomaly_fraction)
-    noise = _fraction("noise", noise, high=1.0)
+    n = int_at_least("n", n, 1)
+    length = int_at_least("length", length, 32)
+    frac = number_in("anomaly_fraction", anomaly_fraction, 0.0, 1.0)
+    noise = number_in("noise", noise, 0.0, 1.0)
     if isinstance(kinds, str) or not kinds or any(k not in ECG_ANOMALY_KINDS for k in kinds):
         raise ValueError(f"kinds must be a non-empty list drawn from {ECG_ANOMALY_KINDS}, got {kinds!r}")
     rng = _rng(seed)
@@ -120,16 +107,19 @@ def ecg_like_signals(
 
     def pos(p: float) -> np.ndarray:
         return 0.5 + (p - 0.5) * stretch + shift
+
     def amp(mean: float, sd: float) -> np.ndarray:  # keeps the sign of each wave
         lo, hi = sorted((0.3 * mean, 3.0 * mean))
         return np.clip(rng.normal(mean, sd, n), lo, hi)
+
     p_w = _bump(t, pos(0.22), np.full(n, 0.025), amp(0.15, 0.03))
     q_w = _bump(t, pos(0.36), np.full(n, 0.010), amp(-0.15, 0.03))
     r_w = _bump(t, pos(0.40), np.full(n, 0.012), amp(1.30, 0.12))
     s_w = _bump(t, pos(0.44), np.full(n, 0.012), amp(-0.30, 0.05))
     t_w = _bump(t, pos(0.68), np.full(n, 0.045), amp(0.35, 0.06))
-    wander = rng.normal(0, 0.04, n)[:, None] * np.sin(2 * np.pi * (rng.uniform(0.2, 0.6, n)[:, None] * t
-                                                                     + rng.uniform(0, 1, n)[:, None]))
+    wander = rng.normal(0, 0.04, n)[:, None] * np.sin(
+        2 * np.pi * (rng.uniform(0.2, 0.6, n)[:, None] * t + rng.uniform(0, 1, n)[:, None])
+    )
     x = p_w + q_w + r_w + s_w + t_w + wander
 
     y = np.zeros(n, dtype=np.int64)
@@ -149,9 +139,12 @@ def ecg_like_signals(
             x[i, start : start + length // 4] += rng.normal(0, 0.35, length // 4)
         elif kind == "wide_qrs":
             c = pos(0.40)[i]
-            x[i] = (wander[i] + _bump(t, np.array([c]), np.array([0.035]), np.array([1.6]))[0]
-                    + _bump(t, np.array([c + 0.09]), np.array([0.03]), np.array([-0.5]))[0]
-                    + _bump(t, np.array([pos(0.68)[i]]), np.array([0.05]), np.array([-0.35]))[0])
+            x[i] = (
+                wander[i]
+                + _bump(t, np.array([c]), np.array([0.035]), np.array([1.6]))[0]
+                + _bump(t, np.array([c + 0.09]), np.array([0.03]), np.array([-0.5]))[0]
+                + _bump(t, np.array([pos(0.68)[i]]), np.array([0.05]), np.array([-0.35]))[0]
+            )
         elif kind == "st_elevation":
             lo, hi = pos(0.46)[i], pos(0.66)[i]
             x[i] += 0.35 * np.clip((t - lo) / 0.02, 0, 1) * np.clip((hi + 0.06 - t) / 0.06, 0, 1)
@@ -188,14 +181,13 @@ def gene_expression_like(
     therefore approximately low-dimensional — ``n_programs`` numbers per cell explain them — which
     is what a compressing autoencoder should find.  Not real biology.
     """
-    n_samples = _int_at_least("n_samples", n_samples, 2)
-    n_genes = _int_at_least("n_genes", n_genes, 2)
-    n_cell_types = _int_at_least("n_cell_types", n_cell_types, 1)
-    n_programs = _int_at_least("n_programs", n_programs, 1)
+    n_samples = int_at_least("n_samples", n_samples, 2)
+    n_genes = int_at_least("n_genes", n_genes, 2)
+    n_cell_types = int_at_least("n_cell_types", n_cell_types, 1)
+    n_programs = int_at_least("n_programs", n_programs, 1)
     if n_programs >= n_genes:
         raise ValueError(f"n_programs ({n_programs}) must be smaller than n_genes ({n_genes})")
-    if (not isinstance(depth, numbers.Real) or isinstance(depth, bool) or not math.isfinite(depth)
-            or depth <= 0):
+    if not is_real(depth) or not math.isfinite(depth) or depth <= 0:
         raise ValueError(f"depth must be a positive number of reads per cell, got {depth!r}")
     rng = _rng(seed)
     baseline = rng.normal(0.0, 1.0, n_genes)
@@ -203,7 +195,7 @@ def gene_expression_like(
     for k in range(n_programs):
         genes = rng.choice(n_genes, size=max(2, n_genes // 10), replace=False)
         loadings[k, genes] = rng.gamma(2.0, 0.6, genes.size)
-    shared = rng.gamma(2.0, 0.5, n_programs)                      # programs active in every cell type
+    shared = rng.gamma(2.0, 0.5, n_programs)  # programs active in every cell type
     type_activity = shared[None, :] * rng.lognormal(0.0, 0.6, (n_cell_types, n_programs))
     y = rng.integers(0, n_cell_types, n_samples).astype(np.int64)
     activity = type_activity[y] * rng.lognormal(0.0, 0.4, (n_samples, n_programs))
@@ -242,10 +234,10 @@ def patient_trajectories(
     ``return_severity=True`` also returns the hidden severity ``(n_patients, n_visits)``, so a
     project can check whether a learned code tracks it.  Not real patients.
     """
-    n_patients = _int_at_least("n_patients", n_patients, 1)
-    n_visits = _int_at_least("n_visits", n_visits, 2)
-    n_features = _int_at_least("n_features", n_features, 2)
-    noise = _fraction("noise", noise, high=5.0)
+    n_patients = int_at_least("n_patients", n_patients, 1)
+    n_visits = int_at_least("n_visits", n_visits, 2)
+    n_features = int_at_least("n_features", n_features, 2)
+    noise = number_in("noise", noise, 0.0, 5.0)
     rng = _rng(seed)
     y = rng.integers(0, len(PROGRESSION_GROUPS), n_patients).astype(np.int64)
     rate = np.array([0.02, 0.18, 0.45])[y] * rng.lognormal(0.0, 0.2, n_patients)
@@ -287,10 +279,10 @@ def molecular_fingerprints_like(
     combination of structure, as in real structure–activity relationships.
     ``return_scaffold=True`` also returns each molecule's scaffold index.  Not real chemistry.
     """
-    n = _int_at_least("n", n, 2)
-    n_bits = _int_at_least("n_bits", n_bits, 32)
-    n_scaffolds = _int_at_least("n_scaffolds", n_scaffolds, 1)
-    n_fragments = _int_at_least("n_fragments", n_fragments, 1)
+    n = int_at_least("n", n, 2)
+    n_bits = int_at_least("n_bits", n_bits, 32)
+    n_scaffolds = int_at_least("n_scaffolds", n_scaffolds, 1)
+    n_fragments = int_at_least("n_fragments", n_fragments, 1)
     rng = _rng(seed)
     scaffold_bits = [rng.choice(n_bits, size=max(4, n_bits // 10), replace=False) for _ in range(n_scaffolds)]
     fragment_bits = [rng.choice(n_bits, size=int(rng.integers(2, 6)), replace=False) for _ in range(n_fragments)]
@@ -339,18 +331,17 @@ def eeg_like_epochs(
     vary per epoch.  Units are arbitrary (float32, standard deviation of order 1).
     ``EEG_STATES[y]`` names the state.  Not real EEG.
     """
-    n = _int_at_least("n", n, 1)
-    n_channels = _int_at_least("n_channels", n_channels, 1)
-    length = _int_at_least("length", length, 16)
-    if (not isinstance(sfreq, numbers.Real) or isinstance(sfreq, bool) or not math.isfinite(sfreq)
-            or sfreq < 50):
+    n = int_at_least("n", n, 1)
+    n_channels = int_at_least("n_channels", n_channels, 1)
+    length = int_at_least("length", length, 16)
+    if not is_real(sfreq) or not math.isfinite(sfreq) or sfreq < 50:
         raise ValueError(f"sfreq must be a sampling rate >= 50 Hz (to hold a 20 Hz rhythm), got {sfreq!r}")
-    noise = _fraction("noise", noise, high=10.0)
+    noise = number_in("noise", noise, 0.0, 10.0)
     rng = _rng(seed)
     t = np.arange(length) / float(sfreq)
     y = rng.integers(0, 2, n).astype(np.int64)
     posterior = np.linspace(0.3, 1.0, n_channels)  # channel weight of alpha
-    frontal = posterior[::-1]                      # channel weight of beta
+    frontal = posterior[::-1]  # channel weight of beta
     # 1/f background: integrate white noise spectrally
     freqs = np.fft.rfftfreq(length, d=1.0 / sfreq)
     scale = 1.0 / np.maximum(freqs, 1.0)
@@ -363,8 +354,14 @@ def eeg_like_epochs(
     f_beta = rng.uniform(17.0, 24.0, n)
     phase_a = rng.uniform(0, 2 * np.pi, (n, n_channels))
     phase_b = rng.uniform(0, 2 * np.pi, (n, n_channels))
-    alpha = (alpha_amp[:, None, None] * posterior[None, :, None]
-             * np.sin(2 * np.pi * f_alpha[:, None, None] * t[None, None, :] + phase_a[:, :, None]))
-    beta = (beta_amp[:, None, None] * frontal[None, :, None]
-            * np.sin(2 * np.pi * f_beta[:, None, None] * t[None, None, :] + phase_b[:, :, None]))
+    alpha = (
+        alpha_amp[:, None, None]
+        * posterior[None, :, None]
+        * np.sin(2 * np.pi * f_alpha[:, None, None] * t[None, None, :] + phase_a[:, :, None])
+    )
+    beta = (
+        beta_amp[:, None, None]
+        * frontal[None, :, None]
+        * np.sin(2 * np.pi * f_beta[:, None, None] * t[None, None, :] + phase_b[:, :, None])
+    )
     return (background + alpha + beta).astype(np.float32), y

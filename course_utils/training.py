@@ -20,14 +20,13 @@ The fast recipe (``fast_recipe`` / ``train_fast``) keeps the seed's model, loss,
 (as a logit for a sigmoid output), (2) raises Adam's learning rate 10x after a linear
 warm-up that keeps ReLU code units from dying, holds it, then decays it linearly to zero
 over the last epochs (warm-up / stable / decay), and (3) runs 16 steps per TensorFlow call.
-On 8000 real MNIST digits it reaches the validation loss of the seed's 50-epoch recipe in
-8 epochs, under a quarter of the wall time.  Larger batches do *not* help this small model:
+On 8000 real MNIST digits, run for 9 epochs (2 warm-up, 4 decay), it reached the validation
+loss of the seed's 50-epoch recipe after 7 epochs, in under a fifth of the wall time
+(``benchmarks/results.md``, section 1).  Larger batches do *not* help this small model:
 it is limited by how far the weights must travel, not by gradient noise.
 """
 
 from __future__ import annotations
-
-from ._checks import is_int, positive_int
 
 import math
 import numbers
@@ -38,6 +37,10 @@ from typing import Any
 
 import keras
 import numpy as np
+
+from ._checks import flag, number_in, positive_float, positive_int
+from ._checks import seed as check_seed
+from .schedules import WarmupStableDecay
 
 __all__ = [
     "ArrayBatches",
@@ -52,15 +55,6 @@ __all__ = [
     "train_fast",
 ]
 
-_is_int = is_int
-_positive_int = positive_int
-
-
-def _positive_float(name: str, value: Any) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
 
 # --------------------------------------------------------------------------------------
 # data pipeline
@@ -68,7 +62,7 @@ def _positive_float(name: str, value: Any) -> float:
 class ArrayBatches:
     """Deterministic mini-batches ``(x[idx], y[idx])`` sliced from arrays without copying them.
 
-    Taught in: 02_mnist_autoencoder (why ``train`` does not feed the whole array at once).
+    Used by :func:`make_dataset`: why ``train`` does not feed the whole array at once.
 
     Each call of the object starts a new epoch and returns a generator of batches.  With
     ``shuffle=True`` epoch ``e`` uses the permutation drawn from ``numpy.random.default_rng(
@@ -85,8 +79,7 @@ class ArrayBatches:
         batch_size: int = 128,
         shuffle: bool = True,
         seed: int | None = None,
-        transform: Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-        | None = None,
+        transform: Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         self.x = _as_array("x", x)
         self.y = self.x if y is None else _as_array("y", y)
@@ -94,11 +87,10 @@ class ArrayBatches:
             raise ValueError("x is empty: expected at least one sample")
         if len(self.y) != len(self.x):
             raise ValueError(f"x and y must have the same number of samples, got {len(self.x)} and {len(self.y)}")
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.batch_size = positive_int("batch_size", batch_size)
         self.shuffle = bool(shuffle)
-        if seed is not None and (not _is_int(seed) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed)
+        checked = check_seed(seed)
+        self.seed = int(np.random.randint(0, 2**31 - 1)) if checked is None else checked
         if transform is not None and not callable(transform):
             raise ValueError(f"transform must be a callable (x_batch, y_batch, rng) -> (x, y), got {transform!r}")
         self.transform = transform
@@ -131,7 +123,9 @@ class ArrayBatches:
         """``tf.TensorSpec``s of one batch (first dimension unknown)."""
         import tensorflow as tf
 
-        xb, yb = next(iter(ArrayBatches(self.x[:1], None if self.y is self.x else self.y[:1], 1, False, 0, self.transform)()))
+        xb, yb = next(
+            iter(ArrayBatches(self.x[:1], None if self.y is self.x else self.y[:1], 1, False, 0, self.transform)())
+        )
         return (
             tf.TensorSpec((None, *xb.shape[1:]), tf.as_dtype(xb.dtype)),
             tf.TensorSpec((None, *yb.shape[1:]), tf.as_dtype(yb.dtype)),
@@ -144,10 +138,12 @@ def _as_array(name: str, a: Any) -> np.ndarray:
     else:
         try:
             arr = np.asarray(a)
-        except Exception as exc:  # noqa: BLE001 - report any conversion failure the same way
+        except Exception as exc:
             raise ValueError(f"{name} must be an array of samples, got {type(a).__name__}") from exc
     if arr.ndim == 0 or arr.dtype == object:
-        raise ValueError(f"{name} must be an array of samples (first axis = samples), got {type(a).__name__} {arr.shape}")
+        raise ValueError(
+            f"{name} must be an array of samples (first axis = samples), got {type(a).__name__} {arr.shape}"
+        )
     return arr
 
 
@@ -161,7 +157,7 @@ def make_dataset(
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(x_batch, y_batch)`` built on :class:`ArrayBatches`.
 
-    Taught in: 02_mnist_autoencoder.  Each iteration (epoch) re-shuffles; the arrays are
+    Used by :func:`train`.  Each iteration (epoch) re-shuffles; the arrays are
     sliced one batch at a time, never converted to one big tensor.
     """
     import tensorflow as tf
@@ -213,7 +209,7 @@ def _fmt(value: Any) -> str:
 class EpochLogger(keras.callbacks.Callback):
     """Records cumulative wall time per epoch (``logs["time"]``) and prints one line per epoch.
 
-    Taught in: 02_mnist_autoencoder.  Line format::
+    Used by :func:`train`.  Line format::
 
         epoch  3/50  loss 0.1234  val_loss 0.1250  1.2 s (total 3.6 s)
     """
@@ -242,12 +238,18 @@ class EpochLogger(keras.callbacks.Callback):
         if self.print_lines:
             logs = logs or {}
             width = len(str(self.epochs))
-            keys = sorted((k for k in logs if k not in ("time", "learning_rate")),
-                          key=lambda k: (k.startswith("val_"), k not in ("loss", "val_loss")))
+            keys = sorted(
+                (k for k in logs if k not in ("time", "learning_rate")),
+                key=lambda k: (k.startswith("val_"), k not in ("loss", "val_loss")),
+            )
             train_part = [f"{k} {_fmt(logs[k])}" for k in keys if not k.startswith("val_")]
             val_part = [f"{k} {_fmt(logs[k])}" for k in keys if k.startswith("val_")]
-            parts = [f"epoch {epoch + 1:>{width}}/{self.epochs}", *train_part, *val_part,
-                     f"{now - self._epoch_start:.1f} s (total {total:.1f} s)"]
+            parts = [
+                f"epoch {epoch + 1:>{width}}/{self.epochs}",
+                *train_part,
+                *val_part,
+                f"{now - self._epoch_start:.1f} s (total {total:.1f} s)",
+            ]
             print("  ".join(parts), flush=True)
 
 
@@ -313,10 +315,10 @@ def train(
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
         raise ValueError("model must be compiled before training: call model.compile(optimizer=..., loss=...)")
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
+    epochs = positive_int("epochs", epochs)
+    batch_size = positive_int("batch_size", batch_size)
     if early_stopping is not None:
-        early_stopping = _positive_int("early_stopping", early_stopping)
+        early_stopping = positive_int("early_stopping", early_stopping)
         if validation_data is None:
             raise ValueError("early_stopping monitors val_loss, so it needs validation_data")
     if not (
@@ -324,12 +326,10 @@ def train(
         or (isinstance(verbose, (bool, numbers.Integral)) and verbose in (0, 1, 2))
     ):
         raise ValueError(f"verbose must be 'auto', 0, 1, 2 or 'bar', got {verbose!r}")
-    if not isinstance(jit_compile, bool):
-        raise ValueError(f"jit_compile must be True or False, got {jit_compile!r}")
+    flag("jit_compile", jit_compile)
+    seed = check_seed(seed)
     if seed is not None:
-        if not _is_int(seed) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        keras.utils.set_random_seed(int(seed))
+        keras.utils.set_random_seed(seed)
 
     if _is_dataset(x):
         if y is not None or transform is not None:
@@ -355,7 +355,7 @@ def train(
         model.jit_compile = jit_compile
         reset = True
     if steps_per_execution is not None:
-        steps_per_execution = _positive_int("steps_per_execution", steps_per_execution)
+        steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
         if steps_per_execution != model.steps_per_execution:
             model.steps_per_execution = steps_per_execution
             reset = True
@@ -365,7 +365,9 @@ def train(
     logger = EpochLogger(epochs, print_lines=verbose not in (0, False, "bar"))
     cbs.append(logger)
     if early_stopping is not None:
-        cbs.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping, restore_best_weights=True))
+        cbs.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping, restore_best_weights=True)
+        )
     if callbacks is not None:
         if isinstance(callbacks, keras.callbacks.Callback) or not all(
             isinstance(c, keras.callbacks.Callback) for c in callbacks
@@ -388,57 +390,6 @@ def train(
 # --------------------------------------------------------------------------------------
 # the fast recipe
 # --------------------------------------------------------------------------------------
-@keras.saving.register_keras_serializable(package="course_utils")
-class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Learning rate: linear warm-up to ``peak``, hold, then linear decay to ``final_fraction * peak``.
-
-    Taught in: 02_mnist_autoencoder (the fast recipe).  Steps are optimizer steps:
-    ``warmup_steps`` rising from ``peak / warmup_steps``, a plateau, and the last ``decay_steps``
-    of ``total_steps`` falling linearly.  (Also called a trapezoidal or WSD schedule.)
-    """
-
-    def __init__(
-        self,
-        peak: float,
-        total_steps: int,
-        warmup_steps: int = 0,
-        decay_steps: int = 0,
-        final_fraction: float = 0.0,
-    ) -> None:
-        self.peak = _positive_float("peak", peak)
-        self.total_steps = _positive_int("total_steps", total_steps)
-        for name, value in (("warmup_steps", warmup_steps), ("decay_steps", decay_steps)):
-            if not _is_int(value) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-        if warmup_steps + decay_steps > total_steps:
-            raise ValueError(
-                f"warmup_steps + decay_steps ({warmup_steps} + {decay_steps}) must not exceed total_steps ({total_steps})"
-            )
-        if not isinstance(final_fraction, numbers.Real) or isinstance(final_fraction, bool) or not 0 <= final_fraction <= 1:
-            raise ValueError(f"final_fraction must be a number in [0, 1], got {final_fraction!r}")
-        self.warmup_steps = int(warmup_steps)
-        self.decay_steps = int(decay_steps)
-        self.final_fraction = float(final_fraction)
-
-    def __call__(self, step: Any) -> Any:
-        from keras import ops
-
-        s = ops.cast(step, "float32")
-        warm = ops.minimum(1.0, (s + 1.0) / float(max(self.warmup_steps, 1)))
-        decay_start = float(self.total_steps - self.decay_steps)
-        frac = ops.clip((s - decay_start) / float(max(self.decay_steps, 1)), 0.0, 1.0)
-        return self.peak * warm * (1.0 - (1.0 - self.final_fraction) * frac)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "peak": self.peak,
-            "total_steps": self.total_steps,
-            "warmup_steps": self.warmup_steps,
-            "decay_steps": self.decay_steps,
-            "final_fraction": self.final_fraction,
-        }
-
-
 _BIAS_FREE = ("Reshape", "Flatten", "Activation", "Dropout", "GaussianNoise")
 
 
@@ -455,7 +406,7 @@ def _output_layer(model: keras.Model) -> Any:
 def init_output_bias(model: keras.Model, y: Any, eps: float = 1e-3) -> bool:
     """Set the output layer's bias to the mean target (a logit for a sigmoid output).
 
-    Taught in: 02_mnist_autoencoder (part of the fast recipe).  A freshly initialised
+    Part of the fast recipe (:func:`train_fast`).  A freshly initialised
     sigmoid output predicts 0.5 for every pixel, although most MNIST pixels are always 0; the
     optimizer then spends hundreds of steps just learning the average image.  Starting from
     ``bias = logit(mean pixel)`` (``mean`` for a linear output; per channel for a convolution)
@@ -489,7 +440,7 @@ def init_output_bias(model: keras.Model, y: Any, eps: float = 1e-3) -> bool:
 class FastRecipe:
     """Settings of the fast recipe (see :func:`fast_recipe`).
 
-    Taught in: 02_mnist_autoencoder.
+    Returned by :func:`fast_recipe`.
     """
 
     batch_size: int
@@ -544,21 +495,19 @@ def fast_recipe(
     * ``jit_compile=True`` (XLA) saves a little per step but costs seconds of compilation,
       which only pays off for long runs.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    epochs = _positive_int("epochs", epochs)
-    batch_size = min(_positive_int("batch_size", batch_size), n_samples)
-    peak = _positive_float("peak_learning_rate", peak_learning_rate)
-    for name, value in (("warmup_epochs", warmup_epochs), ("decay_epochs", decay_epochs)):
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value <= epochs:
-            raise ValueError(f"{name} must be a number in [0, epochs={epochs}], got {value!r}")
+    n_samples = positive_int("n_samples", n_samples)
+    epochs = positive_int("epochs", epochs)
+    batch_size = min(positive_int("batch_size", batch_size), n_samples)
+    peak = positive_float("peak_learning_rate", peak_learning_rate)
+    warmup_epochs = number_in("warmup_epochs", warmup_epochs, 0, epochs)
+    decay_epochs = number_in("decay_epochs", decay_epochs, 0, epochs)
     if warmup_epochs + decay_epochs > epochs:
         raise ValueError(
             f"warmup_epochs + decay_epochs ({warmup_epochs} + {decay_epochs}) must not exceed epochs ({epochs})"
         )
-    steps_per_execution = _positive_int("steps_per_execution", steps_per_execution)
-    for name, value in (("init_output_bias", init_output_bias), ("jit_compile", jit_compile)):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
+    steps_per_execution = positive_int("steps_per_execution", steps_per_execution)
+    flag("init_output_bias", init_output_bias)
+    flag("jit_compile", jit_compile)
     steps = math.ceil(n_samples / batch_size)
     total = epochs * steps
     schedule = WarmupStableDecay(
@@ -610,11 +559,9 @@ def train_fast(
         raise ValueError(f"give either recipe= or fast_recipe keyword arguments, not both: {sorted(recipe_kwargs)}")
     if not isinstance(recipe, FastRecipe):
         raise ValueError(f"recipe must be a FastRecipe from fast_recipe(), got {type(recipe).__name__}")
+    seed = check_seed(seed)
     if seed is not None:
-        # seed before touching the model so that the whole run is reproducible
-        if not _is_int(seed) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        keras.utils.set_random_seed(int(seed))
+        keras.utils.set_random_seed(seed)  # before touching the model: the whole run is reproducible
     if recipe.init_output_bias:
         init_output_bias(model, arr if y is None else y)
     return train(
@@ -648,8 +595,10 @@ def time_to_loss(history: Any, target: float, key: str = "val_loss") -> float | 
         raise ValueError(f"target must be a finite number, got {target!r}")
     for k in (key, "time"):
         if k not in hist:
-            raise ValueError(f"history has no {k!r} entry (keys: {sorted(hist)}); train with course_utils.training.train"
-                             + (" and validation_data" if k.startswith("val_") else ""))
+            raise ValueError(
+                f"history has no {k!r} entry (keys: {sorted(hist)}); train with course_utils.training.train"
+                + (" and validation_data" if k.startswith("val_") else "")
+            )
     if len(hist[key]) != len(hist["time"]):
         raise ValueError(f"history[{key!r}] and history['time'] have different lengths")
     for loss, t in zip(hist[key], hist["time"]):

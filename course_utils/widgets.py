@@ -117,7 +117,7 @@ def _display(obj: Any, raw: bool = False) -> None:
 def show_figure(output: widgets.Output, fig: Figure, dpi: int = 80) -> None:
     """Replace what ``output`` shows with ``fig`` (as a PNG) and close ``fig``.
 
-    Taught in: every lesson with a widget.  Inside a Jupyter kernel the figure is displayed
+    Used by every explorer here.  Inside a Jupyter kernel the figure is displayed
     through the Output widget's context (what JupyterLab, Notebook 7, Voilà and Colab
     capture); without a kernel (scripts, tests) the PNG is written into ``output.outputs``
     directly.  The figure is always closed, so sliding does not leak figures.
@@ -167,7 +167,7 @@ def bottleneck_state(
 ) -> dict[str, Any]:
     """Pure update of the bottleneck explorer: the error at ``size`` and the whole curve.
 
-    Taught in: 01_background.  ``errors_by_size`` is ``{code size: reconstruction error}``
+    The logic behind :func:`bottleneck_explorer`.  ``errors_by_size`` is ``{code size: reconstruction error}``
     (measured beforehand) or a callable ``size -> error`` evaluated on every size in
     ``sizes``.  Returns ``{"size", "error", "sizes", "errors", "best_size"}``.
     """
@@ -205,8 +205,16 @@ def bottleneck_figure(state: Mapping[str, Any], *, error_name: str = "reconstruc
     """Error against code size with the selected size highlighted (one axes)."""
     fig, ax = plt.subplots(figsize=(5.0, 3.2))
     ax.plot(state["sizes"], state["errors"], marker="o", color=PALETTE[0])
-    ax.plot([state["size"]], [state["error"]], marker="D", markersize=11, color=PALETTE[1],
-            markeredgecolor="black", linestyle="none", label=f"code size {state['size']}")
+    ax.plot(
+        [state["size"]],
+        [state["error"]],
+        marker="D",
+        markersize=11,
+        color=PALETTE[1],
+        markeredgecolor="black",
+        linestyle="none",
+        label=f"code size {state['size']}",
+    )
     if len(state["sizes"]) > 1 and min(state["sizes"]) > 0 and max(state["sizes"]) / min(state["sizes"]) >= 8:
         ax.set_xscale("log", base=2)
     ax.set_xlabel("code (bottleneck) size")
@@ -231,8 +239,6 @@ def bottleneck_explorer(
     cache: dict[int, float] = {}
     if not isinstance(errors_by_size, Mapping) and not callable(errors_by_size):
         raise ValueError("errors_by_size must be a dict {code size: error} or a callable size -> error")
-    if sizes is None and not isinstance(errors_by_size, Mapping):
-        raise ValueError("pass sizes=[...] when errors_by_size is a callable")
     if callable(errors_by_size):
         fn = errors_by_size
 
@@ -244,16 +250,24 @@ def bottleneck_explorer(
         source: Mapping[int, float] | Callable[[int], float] = cached
     else:
         source = errors_by_size
-    options = sorted(int(s) for s in (sizes if sizes is not None else errors_by_size))
+    if sizes is not None:
+        keys: Sequence[int] = sizes
+    elif isinstance(errors_by_size, Mapping):
+        keys = list(errors_by_size)
+    else:
+        raise ValueError("pass sizes=[...] when errors_by_size is a callable")
+    options = sorted(int(s) for s in keys)
     if not options:
         raise ValueError("no code sizes to explore: pass a non-empty dict or sizes=[...]")
-    slider = widgets.SelectionSlider(options=options, value=options[len(options) // 2], description="code size",
-                                     continuous_update=False)
+    slider = widgets.SelectionSlider(
+        options=options, value=options[len(options) // 2], description="code size", continuous_update=False
+    )
 
     def refresh() -> dict[str, Any]:
         st = bottleneck_state(source, slider.value, options)
-        box.summary.value = _summary_html({"code size": st["size"], error_name: st["error"],
-                                           "best size": st["best_size"]})
+        box.summary.value = _summary_html(
+            {"code size": st["size"], error_name: st["error"], "best size": st["best_size"]}
+        )
         show_figure(box.output, bottleneck_figure(st, error_name=error_name))
         return st
 
@@ -275,7 +289,7 @@ def digit_state(
 ) -> dict[str, Any]:
     """Pure update of the digit explorer: sample ``index`` and each model's reconstruction.
 
-    Taught in: 02_mnist_autoencoder.  ``x`` is ``(N, ...)`` (flattened or image-shaped, as
+    The logic behind :func:`digit_explorer`.  ``x`` is ``(N, ...)`` (flattened or image-shaped, as
     the models expect); each model is called on the batch ``x[index:index+1]``.  Returns
     ``{"index", "original", "reconstructions": {name: sample}, "errors": {name: error}}``.
     """
@@ -299,8 +313,7 @@ def digit_state(
     return {"index": int(index) % arr.shape[0], "original": batch[0], "reconstructions": recs, "errors": errors}
 
 
-def digit_figure(state: Mapping[str, Any], *, image_shape: tuple[int, ...] | None = None,
-                 label: Any = None) -> Figure:
+def digit_figure(state: Mapping[str, Any], *, image_shape: tuple[int, ...] | None = None, label: Any = None) -> Figure:
     """Original and each reconstruction in one row, error in the titles (``1 + models`` axes)."""
     recs = state["reconstructions"]
     fig, axes = plt.subplots(1, 1 + len(recs), figsize=(2.0 * (1 + len(recs)), 2.4), squeeze=False)
@@ -338,8 +351,13 @@ def digit_explorer(
     def refresh() -> dict[str, Any]:
         st = digit_state(arr, models, slider.value)
         lab = None if y is None else y[st["index"]]
-        box.summary.value = _summary_html({"image": st["index"], **({"label": lab} if lab is not None else {}),
-                                           **{f"MSE {k}": v for k, v in st["errors"].items()}})
+        box.summary.value = _summary_html(
+            {
+                "image": st["index"],
+                **({"label": lab} if lab is not None else {}),
+                **{f"MSE {k}": v for k, v in st["errors"].items()},
+            }
+        )
         show_figure(box.output, digit_figure(st, image_shape=image_shape, label=lab))
         return st
 
@@ -352,10 +370,12 @@ def digit_explorer(
 # --------------------------------------------------------------------------------------
 # 3. one latent coordinate -> decoded image              (02_mnist_autoencoder, 05)
 # --------------------------------------------------------------------------------------
-def latent_state(decode_fn: Callable[[np.ndarray], Any], base_code: ArrayLike, dim: int, value: float) -> dict[str, Any]:
+def latent_state(
+    decode_fn: Callable[[np.ndarray], Any], base_code: ArrayLike, dim: int, value: float
+) -> dict[str, Any]:
     """Pure update of the latent slider: set coordinate ``dim`` of ``base_code`` to ``value`` and decode.
 
-    Taught in: 02_mnist_autoencoder, 05_variational_autoencoders.  Returns
+    The logic behind :func:`latent_slider_explorer`.  Returns
     ``{"dim", "value", "code", "image"}`` (``image`` is the decoded sample).
     """
     base = np.asarray(base_code, dtype=np.float32).ravel()
@@ -398,7 +418,7 @@ def latent_slider_explorer(
     """Pick a code coordinate, slide its value → the decoded image.
 
     Taught in: 02_mnist_autoencoder (start from the code of a test digit: ``base_code =
-    encoder.predict(x_test[:1], verbose=0)[0]``), 05_variational_autoencoders.
+    encoder.predict(x_test[:1], verbose=0)[0]``).
     ``dim_range`` is the slider's ``(min, max)``; default: the base code's ``±(2·max|z| + 1)``.
     Choosing another coordinate resets the value slider to that coordinate's base value.
     Controls: ``controls["dim"]`` and ``controls["value"]``.
@@ -413,13 +433,20 @@ def latent_slider_explorer(
     if not lo < hi:
         raise ValueError(f"dim_range must be (min, max) with min < max, got {dim_range}")
     dim_w = widgets.Dropdown(options=list(range(base.size)), value=0, description="coordinate")
-    value_w = widgets.FloatSlider(value=float(np.clip(base[0], lo, hi)), min=lo, max=hi,
-                                  step=step or (hi - lo) / 100, description="value", continuous_update=False)
+    value_w = widgets.FloatSlider(
+        value=float(np.clip(base[0], lo, hi)),
+        min=lo,
+        max=hi,
+        step=step or (hi - lo) / 100,
+        description="value",
+        continuous_update=False,
+    )
 
     def refresh() -> dict[str, Any]:
         st = latent_state(decode_fn, base, dim_w.value, value_w.value)
-        box.summary.value = _summary_html({"coordinate": st["dim"], "value": st["value"],
-                                           "base value": float(base[st["dim"]])})
+        box.summary.value = _summary_html(
+            {"coordinate": st["dim"], "value": st["value"], "base value": float(base[st["dim"]])}
+        )
         show_figure(box.output, latent_figure(st, image_shape=image_shape))
         return st
 
@@ -441,11 +468,16 @@ def latent_slider_explorer(
 # --------------------------------------------------------------------------------------
 # 3b. position in a 2-D latent plane -> decoded image      (05_variational_autoencoders)
 # --------------------------------------------------------------------------------------
-def latent_plane_state(decode_fn: Callable[[np.ndarray], Any], z0: float, z1: float,
-                       base_code: ArrayLike | None = None, dims: tuple[int, int] = (0, 1)) -> dict[str, Any]:
+def latent_plane_state(
+    decode_fn: Callable[[np.ndarray], Any],
+    z0: float,
+    z1: float,
+    base_code: ArrayLike | None = None,
+    dims: tuple[int, int] = (0, 1),
+) -> dict[str, Any]:
     """Pure update of the latent-plane explorer: decode the code with ``z[dims] = (z0, z1)``.
 
-    Taught in: 05_variational_autoencoders.  ``base_code`` (default zeros of length 2) fixes
+    The logic behind :func:`latent_plane_explorer`.  ``base_code`` (default zeros of length 2) fixes
     the other coordinates of a larger latent space.  Returns ``{"point", "code", "image"}``.
     """
     base = np.zeros(2, dtype=np.float32) if base_code is None else np.asarray(base_code, dtype=np.float32).ravel()
@@ -460,9 +492,14 @@ def latent_plane_state(decode_fn: Callable[[np.ndarray], Any], z0: float, z1: fl
     return {"point": (float(z0), float(z1)), "code": code, "image": image}
 
 
-def latent_plane_figure(state: Mapping[str, Any], *, codes_2d: ArrayLike | None = None,
-                        labels: ArrayLike | None = None, span: float = 3.0,
-                        image_shape: tuple[int, ...] | None = None) -> Figure:
+def latent_plane_figure(
+    state: Mapping[str, Any],
+    *,
+    codes_2d: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+    span: float = 3.0,
+    image_shape: tuple[int, ...] | None = None,
+) -> Figure:
     """The latent plane (optionally with the training codes) with the current point, and its decoded image."""
     fig, (ax_plane, ax_img) = plt.subplots(1, 2, figsize=(7.0, 3.4))
     if codes_2d is not None:
@@ -473,8 +510,15 @@ def latent_plane_figure(state: Mapping[str, Any], *, codes_2d: ArrayLike | None 
             y = np.asarray(labels)
             for i, cls in enumerate(np.unique(y)):
                 m = y == cls
-                ax_plane.scatter(z[m, 0], z[m, 1], s=3, alpha=0.3, color=PALETTE[i % len(PALETTE)],
-                                 marker=MARKERS[i % len(MARKERS)], label=str(cls))
+                ax_plane.scatter(
+                    z[m, 0],
+                    z[m, 1],
+                    s=3,
+                    alpha=0.3,
+                    color=PALETTE[i % len(PALETTE)],
+                    marker=MARKERS[i % len(MARKERS)],
+                    label=str(cls),
+                )
             ax_plane.legend(fontsize=6, markerscale=3, loc="upper right", ncol=2)
     x0, x1 = state["point"]
     ax_plane.plot([x0], [x1], marker="X", markersize=13, color="black", linestyle="none")
@@ -508,16 +552,19 @@ def latent_plane_explorer(
     """
     if not np.isfinite(span) or span <= 0:
         raise ValueError(f"span must be a positive number, got {span}")
-    z0_w = widgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[0]}]",
-                               continuous_update=False)
-    z1_w = widgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[1]}]",
-                               continuous_update=False)
+    z0_w = widgets.FloatSlider(
+        value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[0]}]", continuous_update=False
+    )
+    z1_w = widgets.FloatSlider(
+        value=0.0, min=-span, max=span, step=span / 50, description=f"z[{dims[1]}]", continuous_update=False
+    )
 
     def refresh() -> dict[str, Any]:
         st = latent_plane_state(decode_fn, z0_w.value, z1_w.value, base_code, dims)
         box.summary.value = _summary_html({f"z[{dims[0]}]": st["point"][0], f"z[{dims[1]}]": st["point"][1]})
-        show_figure(box.output, latent_plane_figure(st, codes_2d=codes_2d, labels=labels, span=span,
-                                                    image_shape=image_shape))
+        show_figure(
+            box.output, latent_plane_figure(st, codes_2d=codes_2d, labels=labels, span=span, image_shape=image_shape)
+        )
         return st
 
     box = Explorer({"z0": z0_w, "z1": z1_w}, refresh)
@@ -555,7 +602,7 @@ def denoising_state(
 ) -> dict[str, Any]:
     """Pure update of the denoising explorer at one noise level.
 
-    Taught in: 04_medical_image_denoising.
+    The logic behind :func:`denoising_explorer`.
 
     ``make_noisy(level)`` returns noisy versions of ``clean`` (seed it, so the same level gives
     the same noise; pass ``noisy`` to skip the call); each filter is a callable
@@ -585,8 +632,15 @@ def denoising_state(
         ssims[name] = float(np.mean(metrics.ssim(c, out)))
         outputs[name] = out[:show]
     best = max(filters, key=lambda k: psnrs[k])
-    return {"level": float(level), "psnr": psnrs, "ssim": ssims, "best": best,
-            "clean": c[:show], "noisy": n[:show], "outputs": outputs}
+    return {
+        "level": float(level),
+        "psnr": psnrs,
+        "ssim": ssims,
+        "best": best,
+        "clean": c[:show],
+        "noisy": n[:show],
+        "outputs": outputs,
+    }
 
 
 def denoising_figure(state: Mapping[str, Any]) -> Figure:
@@ -623,8 +677,9 @@ def denoising_explorer(
     def refresh() -> dict[str, Any]:
         level = float(slider.value)
         st = denoising_state(clean_images, make_noisy, filters, level, show=show, noisy=noisy_at(level))
-        box.summary.value = _summary_html({"level": level, **{f"PSNR {k}": v for k, v in st["psnr"].items()},
-                                           "best": st["best"]})
+        box.summary.value = _summary_html(
+            {"level": level, **{f"PSNR {k}": v for k, v in st["psnr"].items()}, "best": st["best"]}
+        )
         show_figure(box.output, denoising_figure(st))
         return st
 
@@ -640,7 +695,7 @@ def denoising_explorer(
 def threshold_state(labels: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, Any]:
     """Pure update of the threshold explorer.
 
-    Taught in: 03_breast_cancer_autoencoder.  Everything of
+    The logic behind :func:`threshold_explorer`.  Everything of
     :func:`course_utils.metrics.confusion_at_threshold` (counts, precision, recall, ...) plus
     the ROC curve (``roc_fpr``, ``roc_tpr``), ``auc``, and the current point
     ``(fpr, tpr)`` on it.
@@ -656,8 +711,16 @@ def threshold_figure(state: Mapping[str, Any], *, names: tuple[str, str] = ("nor
     confusion_matrix_plot(state, ax=ax_cm, names=names)
     ax_roc.plot([0, 1], [0, 1], color="0.6", linestyle=":")
     ax_roc.plot(state["roc_fpr"], state["roc_tpr"], color=PALETTE[0], label=f"AUC {state['auc']:.3f}")
-    ax_roc.plot([state["fpr"]], [state["tpr"]], marker="o", markersize=10, color=PALETTE[1],
-                markeredgecolor="black", linestyle="none", label="threshold")
+    ax_roc.plot(
+        [state["fpr"]],
+        [state["tpr"]],
+        marker="o",
+        markersize=10,
+        color=PALETTE[1],
+        markeredgecolor="black",
+        linestyle="none",
+        label="threshold",
+    )
     ax_roc.set_xlabel("false-positive rate")
     ax_roc.set_ylabel("true-positive rate (recall)")
     ax_roc.set_aspect("equal")
@@ -688,15 +751,27 @@ def threshold_explorer(
     lo, hi = float(np.min(s)), float(np.max(s))
     if hi <= lo:
         hi = lo + 1.0
-    slider = widgets.FloatSlider(value=float(np.clip(initial, lo, hi)), min=lo, max=hi, step=(hi - lo) / 200,
-                                 readout_format=".4g", description="threshold", continuous_update=False)
+    slider = widgets.FloatSlider(
+        value=float(np.clip(initial, lo, hi)),
+        min=lo,
+        max=hi,
+        step=(hi - lo) / 200,
+        readout_format=".4g",
+        description="threshold",
+        continuous_update=False,
+    )
 
     def refresh() -> dict[str, Any]:
         st = threshold_state(y, s, slider.value)
-        box.summary.value = _summary_html({
-            "threshold": st["threshold"], "precision": st["precision"], "recall": st["recall"],
-            "specificity": st["specificity"], "flagged": st["tp"] + st["fp"],
-        })
+        box.summary.value = _summary_html(
+            {
+                "threshold": st["threshold"],
+                "precision": st["precision"],
+                "recall": st["recall"],
+                "specificity": st["specificity"],
+                "flagged": st["tp"] + st["fp"],
+            }
+        )
         show_figure(box.output, threshold_figure(st, names=names))
         return st
 

@@ -102,7 +102,7 @@ def test_pca_accepts_integer_images() -> None:
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["gaussian", "median", "tv", "nlm"])
 def test_each_denoiser_keeps_shape_range_and_removes_noise(method, clean, noisy) -> None:
-    for x, ref in ((noisy, clean), (noisy[..., None], clean[..., None]), (noisy[0], clean[0])):
+    for x, _ref in ((noisy, clean), (noisy[..., None], clean[..., None]), (noisy[0], clean[0])):
         out = B.denoise(x, method)
         assert out.shape == x.shape and out.dtype == np.float32
         assert out.min() >= 0.0 and out.max() <= 1.0

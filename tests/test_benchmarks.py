@@ -1,14 +1,14 @@
-"""benchmarks/run.py: the quick mode's code on tiny settings -- the report's structure, not its timings.
+"""benchmarks/: the quick mode's code on tiny settings -- the report's structure, not its timings.
 
-One module-scoped run produces two reports side by side: the TensorFlow sections (speed, quality)
-run in this process on tiny data and epochs, while the command line (``--quick``) runs the
-subprocess sections (notebook memory, run-all time, grading) on a one-cell notebook and two
-generated quiz submissions in the background.
+One module-scoped run (slow) produces two reports side by side: the TensorFlow sections (speed,
+quality) run in this process on tiny data and epochs, while the command line
+(``benchmarks/run.py --quick``) runs the subprocess sections (notebook memory, run-all time,
+grading) on a one-cell notebook and two generated quiz submissions in the background.  The other
+tests check the report machinery, the presets and the lesson-code helpers on their own (quick).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,17 +21,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_run_under_test", RUN)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run_under_test"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+from benchmarks import cli, report, settings  # noqa: E402 - after the path set-up above
+from benchmarks import sections as bench_sections  # noqa: E402
+from benchmarks.machine import machine_info  # noqa: E402
+from benchmarks.sections import grading, speed  # noqa: E402
+from benchmarks.sections.quality import denoising  # noqa: E402
 
 TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
 
@@ -39,21 +36,41 @@ TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
 def tiny_settings(notebook: Path):
     """The quick preset shrunk further: every code path, a few seconds of training."""
     return replace(
-        bench.quick_settings(),
-        speed_n_train=256, speed_n_val=128, seed_epochs=2, fast_recipe=TINY_RECIPE, matmul_size=128, matmul_repeats=2,
+        settings.quick_settings(),
+        speed_n_train=256,
+        speed_n_val=128,
+        seed_epochs=2,
+        fast_recipe=TINY_RECIPE,
+        matmul_size=128,
+        matmul_repeats=2,
         notebooks=[str(notebook)],
-        mnist_n_train=256, mnist_n_test=128, mnist_variants=("conv", "sparse"), variant_recipe=TINY_RECIPE,
-        bc_seed_epochs=2, bc_passes=2, anomaly_splits=2,
-        denoise_conditions=("Gaussian σ=0.2",), denoise_epochs=1, denoise_repeats=1, denoise_filters=(8,),
-        denoise_setups=("same", "clean"), filter_max_images=4,
-        gen_n_train=256, gen_n_test=128, gen_ae_recipe=TINY_RECIPE, vae_latents=(2,), vae_epochs=1,
-        classifier_epochs=1, n_generated=32,
+        mnist_n_train=256,
+        mnist_n_test=128,
+        mnist_variants=("conv", "sparse"),
+        variant_recipe=TINY_RECIPE,
+        bc_seed_epochs=2,
+        bc_passes=2,
+        anomaly_splits=2,
+        denoise_conditions=("Gaussian σ=0.2",),
+        denoise_epochs=1,
+        denoise_repeats=1,
+        denoise_filters=(8,),
+        denoise_setups=("same", "clean"),
+        filter_max_images=4,
+        gen_n_train=256,
+        gen_n_test=128,
+        gen_ae_recipe=TINY_RECIPE,
+        vae_latents=(2,),
+        vae_epochs=1,
+        classifier_epochs=1,
+        n_generated=32,
         n_submissions=2,
     )
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    """Both runs (minutes under load): used only by tests marked slow."""
     tmp = tmp_path_factory.mktemp("bench")
     notebook = tmp / "01_tiny.ipynb"
     nb = nbformat.v4.new_notebook()
@@ -62,14 +79,34 @@ def reports(tmp_path_factory):
     nbformat.write(nb, notebook)
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     background = subprocess.Popen(
-        [sys.executable, str(RUN), "--quick", "--sections", "memory,course,grading", "--submissions", "2",
-         "--notebooks", str(notebook), "--out-dir", str(tmp / "sub"), "--work-dir", str(tmp / "work-sub")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(RUN),
+            "--quick",
+            "--sections",
+            "memory,course,grading",
+            "--submissions",
+            "2",
+            "--notebooks",
+            str(notebook),
+            "--out-dir",
+            str(tmp / "sub"),
+            "--work-dir",
+            str(tmp / "work-sub"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
         before = {k: os.environ.get(k) for k in keys}
-        rc_tf = bench.main(["--sections", "speed,quality", "--out-dir", str(tmp / "tf"),
-                            "--work-dir", str(tmp / "work-tf")], settings=tiny_settings(notebook))
+        rc_tf = cli.main(
+            ["--sections", "speed,quality", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
+            settings=tiny_settings(notebook),
+        )
         env_after = {k: os.environ.get(k) for k in keys}
         out, _ = background.communicate(timeout=600)
     finally:
@@ -77,32 +114,43 @@ def reports(tmp_path_factory):
             background.kill()
     loaded = {}
     for name in ("tf", "sub"):
-        loaded[name] = {"json": json.loads((tmp / name / "results.json").read_text()),
-                        "md": (tmp / name / "results.md").read_text()}
-    return {"rc_tf": rc_tf, "rc_sub": background.returncode, "out_sub": out, "tmp": tmp, "notebook": notebook,
-            "env_changed": before != env_after, **loaded}
+        loaded[name] = {
+            "json": json.loads((tmp / name / "results.json").read_text()),
+            "md": (tmp / name / "results.md").read_text(),
+        }
+    return {
+        "rc_tf": rc_tf,
+        "rc_sub": background.returncode,
+        "out_sub": out,
+        "tmp": tmp,
+        "notebook": notebook,
+        "env_changed": before != env_after,
+        **loaded,
+    }
 
 
 def sections(reports):
     return {sec["id"]: sec for name in ("tf", "sub") for sec in reports[name]["json"]["sections"]}
 
 
+@pytest.mark.slow
 def test_both_runs_succeed_and_cover_every_section(reports):
     assert reports["rc_tf"] == 0
     assert reports["rc_sub"] == 0, reports["out_sub"]
-    assert sorted(sections(reports)) == sorted(bench.SECTION_ORDER)
+    assert sorted(sections(reports)) == sorted(settings.SECTION_ORDER)
     assert not reports["env_changed"], "main() must restore the environment variables it sets"
 
 
+@pytest.mark.slow
 def test_every_section_states_its_goal_and_whether_it_is_met(reports):
     for name in ("tf", "sub"):
         md = reports[name]["md"]
         for sec in reports[name]["json"]["sections"]:
             assert sec["error"] is None, sec["error"]
-            assert sec["goal"] == bench.GOALS[sec["id"]] and len(sec["goal"]) > 20
+            assert sec["goal"] == settings.GOALS[sec["id"]] and len(sec["goal"]) > 20
             assert sec["met"] in (True, False, None)
-            assert sec["status"] == bench.met_text(sec["met"])
-            assert sec["met"] == bench.combine([c["met"] for c in sec["checks"]])
+            assert sec["status"] == report.met_text(sec["met"])
+            assert sec["met"] == report.combine([c["met"] for c in sec["checks"]])
             assert sec["checks"], f"section {sec['id']} has no goal checks"
             for c in sec["checks"]:
                 assert set(c) == {"goal", "measured", "met"} and c["goal"] and c["measured"]
@@ -113,13 +161,15 @@ def test_every_section_states_its_goal_and_whether_it_is_met(reports):
         assert len(headline) == sum(len(sec["checks"]) for sec in reports[name]["json"]["sections"])
         assert "## Every check" in md and "| Section | Goal | Measured | Met |" in md
         summary = reports[name]["json"]["summary"]
-        assert [r["section"] for r in summary] == [sec["title"].split(": ")[0]
-                                                   for sec in reports[name]["json"]["sections"]]
+        assert [r["section"] for r in summary] == [
+            sec["title"].split(": ")[0] for sec in reports[name]["json"]["sections"]
+        ]
         assert "## Summary" in md and "| Section | Goal | Result | Met |" in md
         for sec in reports[name]["json"]["sections"]:
-            assert sec["summary"] and bench._fmt(sec["summary"], "") in md.split("## Every check")[0]
+            assert sec["summary"] and report.cell_text(sec["summary"], "") in md.split("## Every check")[0]
 
 
+@pytest.mark.slow
 def test_header_names_machine_versions_date_and_data(reports):
     h = reports["tf"]["json"]["header"]
     assert h["mode"] == "quick"
@@ -134,27 +184,35 @@ def test_header_names_machine_versions_date_and_data(reports):
     assert h["data_sources"]["mnist"] in md
 
 
+@pytest.mark.slow
 def test_speed_numbers_are_consistent(reports):
     sec = sections(reports)["speed"]
     d = sec["data"]
     assert d["target_val_loss"] == pytest.approx(d["seed_val_loss"][-1])
     assert len(d["seed_val_loss"]) == 2 and len(d["fast_val_loss"]) == 1
-    assert d["flops_per_epoch"] == bench.dense_ae_flops_per_epoch(d["n_train"], d["n_val"])
+    assert d["flops_per_epoch"] == speed.dense_ae_flops_per_epoch(d["n_train"], d["n_val"])
     assert d["matmul_gflops"] > 0 and d["compute_bound_epoch_seconds"] > 0
     rows = sec["tables"][0]["rows"]
     if d["ratio"] is not None:
         assert d["ratio"] == pytest.approx(rows[1]["seconds_to_target"] / rows[0]["seconds_to_target"], rel=1e-3)
-        assert sec["checks"][0]["met"] == (d["ratio"] <= bench.SPEED_RATIO_GOAL)
+        assert sec["checks"][0]["met"] == (d["ratio"] <= settings.SPEED_RATIO_GOAL)
     else:
         assert sec["checks"][0]["met"] is False
 
 
+@pytest.mark.slow
 def test_quality_tables_cover_every_comparison(reports):
     sec = sections(reports)["quality"]
     titles = [t["title"] for t in sec["tables"]]
     assert len(titles) == 5, titles
     mnist, bc, anomaly, denoise, gen = sec["tables"]
-    assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {"seed_recipe", "pca", "seed", "conv", "sparse"}
+    assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {
+        "seed_recipe",
+        "pca",
+        "seed",
+        "conv",
+        "sparse",
+    }
     assert all(r["mse"] > 0 and r["bce"] > 0 for r in mnist["rows"])
     assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 5
     assert {r["scaling"] for r in bc["rows"]} == {"all rows (seed)", "training rows"}
@@ -162,8 +220,15 @@ def test_quality_tables_cover_every_comparison(reports):
     assert methods == ["AE (seed recipe)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
     assert all(0 <= r["auc_mean"] <= 1 and r["splits"] == 2 for r in anomaly["rows"])
     got = {r["method"] for r in denoise["rows"]}
-    assert {"noisy input", "gaussian", "median", "tv", "nlm", bench.DENOISE_SETUPS["same"],
-            bench.DENOISE_SETUPS["clean"]} == got
+    assert {
+        "noisy input",
+        "gaussian",
+        "median",
+        "tv",
+        "nlm",
+        denoising.DENOISE_SETUPS["same"],
+        denoising.DENOISE_SETUPS["clean"],
+    } == got
     assert all(r["condition"] == "Gaussian σ=0.2" and 0 < r["ssim"] <= 1 for r in denoise["rows"])
     names = [r["samples"] for r in gen["rows"]]
     assert names[0].startswith("real") and "2-d VAE samples" in names and "plain AE: codes like real ones" in names
@@ -173,6 +238,7 @@ def test_quality_tables_cover_every_comparison(reports):
         assert claim in goals
 
 
+@pytest.mark.slow
 def test_notebook_sections_come_from_run_notebooks(reports):
     secs = sections(reports)
     mem = secs["memory"]
@@ -187,6 +253,7 @@ def test_notebook_sections_come_from_run_notebooks(reports):
     assert (reports["tmp"] / "work-sub" / "executed-fast" / "01_tiny.ipynb").is_file()
 
 
+@pytest.mark.slow
 def test_grading_scores_every_generated_submission(reports):
     sec = sections(reports)["grading"]
     assert sec["data"]["n"] == 2 and sec["data"]["scores_correct"] == 2 and sec["data"]["returncode"] == 0
@@ -200,85 +267,145 @@ def test_denoising_training_pairs():
 
     rng = np.random.default_rng(0)
     clean = np.tile(np.linspace(0, 1, 16, dtype="float32"), (4, 16, 1))[..., None]  # (4, 16, 16, 1) ramps
-    same_in, same_out = bench.denoise_pairs("same")(clean, clean, rng)
+    same_in, same_out = denoising.denoise_pairs("same")(clean, clean, rng)
     assert same_in is same_out and same_in.shape == clean.shape  # the seed's step 5: target = the noisy input
-    noisy, target = bench.denoise_pairs("clean")(clean, clean, rng)
+    noisy, target = denoising.denoise_pairs("clean")(clean, clean, rng)
     flipped = clean[:, :, ::-1]
     assert all(np.array_equal(t, c) or np.array_equal(t, f) for t, c, f in zip(target, clean, flipped))
     assert not np.array_equal(noisy, target) and noisy.min() >= 0 and noisy.max() <= 1
-    a, b = bench.denoise_pairs("n2n")(clean, clean, rng)
+    a, b = denoising.denoise_pairs("n2n")(clean, clean, rng)
     assert a.shape == b.shape == clean.shape and not np.array_equal(a, b)
     assert clean.min() == 0 and np.array_equal(clean[0, 0], np.linspace(0, 1, 16, dtype="float32")[:, None])
     with pytest.raises(ValueError, match="setup"):
-        bench.denoise_pairs("identity")
+        denoising.denoise_pairs("identity")
 
 
 def test_mixed_answers_are_mixed_and_scored():
     key = "ccacacbbcb"
-    cells, score = bench.mixed_answers(key, 0)
+    cells, score = grading.mixed_answers(key, 0)
     assert score == 10 and len(cells) == 10
-    assert bench.mixed_answers(key, 1)[1] == 0
-    scores = [bench.mixed_answers(key, i)[1] for i in range(2, 40)]
+    assert grading.mixed_answers(key, 1)[1] == 0
+    scores = [grading.mixed_answers(key, i)[1] for i in range(2, 40)]
     assert 0 < min(scores) < max(scores) < 10
     kinds = set()
     for i in range(2, 40):
-        for q, text in bench.mixed_answers(key, i)[0].items():
+        for q, text in grading.mixed_answers(key, i)[0].items():
             value = text.split(" = ", 1)[1]
             letter = None if value == "None" else value.strip("'").strip().lower()
-            kinds.add("blank" if letter is None else "right" if letter == key[q - 1]
-                      else "wrong" if letter in "abcd" and len(letter) == 1 else "invalid")
+            kinds.add(
+                "blank"
+                if letter is None
+                else "right"
+                if letter == key[q - 1]
+                else "wrong"
+                if letter in "abcd" and len(letter) == 1
+                else "invalid"
+            )
             if letter == key[q - 1] and value.strip("'") != letter:
                 kinds.add("right, other case or spacing")
     assert kinds == {"right", "wrong", "invalid", "blank", "right, other case or spacing"}
-    assert bench.mixed_answers(key, 7) == bench.mixed_answers(key, 7)
+    assert grading.mixed_answers(key, 7) == grading.mixed_answers(key, 7)
 
 
 def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, monkeypatch):
     def boom(settings):
         raise RuntimeError("grading exploded")
 
-    monkeypatch.setattr(bench, "bench_grading", boom)
-    results, _ = bench.run_sections(bench.quick_settings(), ["grading"], tmp_path)
+    monkeypatch.setattr(grading, "run", boom)
+    results, _ = cli.run_sections(settings.quick_settings(), ["grading"])
     (sec,) = results
     assert sec["met"] is False and "grading exploded" in sec["error"]
-    report = bench.build_report(bench.quick_settings(), results, {}, bench.machine_info(), 1.0)
-    md, js = bench.write_report(report, tmp_path)
+    rep = report.build_report(settings.quick_settings(), results, {}, machine_info(), 1.0)
+    md, js = report.write_report(rep, tmp_path)
     assert "grading exploded" in md.read_text() and "**NOT met**" in md.read_text()
     assert json.loads(js.read_text())["sections"][0]["error"]
 
 
-def test_update_keeps_the_other_sections(reports):
-    old = reports["sub"]["json"]
-    fresh = reports["tf"]["json"]["sections"]
-    merged = bench.build_report(bench.full_settings(), fresh, {"mnist": "x"}, bench.machine_info(), 1.0, previous=old)
-    assert [sec["id"] for sec in merged["sections"]] == list(bench.SECTION_ORDER)
+def _fake_report(tmp_path: Path, name: str, ids: list[str], source: str) -> Path:
+    """A results.json with sections ``ids`` (one check each), as a run of those sections writes it."""
+    secs = [
+        report.make_section(
+            sid,
+            [report.check(f"{sid} goal", "measured", True)],
+            [report.table("t", [report.column("a", "A", ".1f")], [{"a": 1.0}])],
+            summary=f"{sid} fine",
+        )
+        for sid in ids
+    ]
+    rep = report.build_report(settings.quick_settings(), secs, {"mnist": source}, machine_info(), 1.0)
+    report.write_report(rep, tmp_path / name)
+    return tmp_path / name / "results.json"
+
+
+def test_update_keeps_the_other_sections(tmp_path):
+    old = json.loads(_fake_report(tmp_path, "old", ["memory", "grading", "course"], "old data").read_text())
+    fresh = json.loads(_fake_report(tmp_path, "new", ["speed", "quality"], "x").read_text())["sections"]
+    merged = report.build_report(settings.full_settings(), fresh, {"mnist": "x"}, machine_info(), 1.0, previous=old)
+    assert [sec["id"] for sec in merged["sections"]] == list(settings.SECTION_ORDER)
     assert merged["header"]["data_sources"]["mnist"] == "x"
 
 
-def test_merge_combines_reports_of_separate_runs(reports, tmp_path):
-    a, b = reports["tmp"] / "sub" / "results.json", reports["tmp"] / "tf" / "results.json"
-    assert bench.main(["--merge", str(a), str(b), "--out-dir", str(tmp_path)]) == 0
-    merged = json.loads((tmp_path / "results.json").read_text())
-    assert [sec["id"] for sec in merged["sections"]] == list(bench.SECTION_ORDER)
+def test_merge_combines_reports_of_separate_runs(tmp_path):
+    a = _fake_report(tmp_path, "sub", ["memory", "grading", "course"], "a")
+    b = _fake_report(tmp_path, "tf", ["speed", "quality"], "b")
+    assert cli.main(["--merge", str(a), str(b), "--out-dir", str(tmp_path / "merged")]) == 0
+    merged = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert [sec["id"] for sec in merged["sections"]] == list(settings.SECTION_ORDER)
     assert len(merged["summary"]) == 5 and merged["header"]["mode"] == "quick"
-    assert set(reports["tf"]["json"]["header"]["data_sources"]) <= set(merged["header"]["data_sources"])
-    assert "## 4. Grading throughput" in (tmp_path / "results.md").read_text()
+    assert merged["header"]["data_sources"]["mnist"] == "b"  # later files win
+    md = (tmp_path / "merged" / "results.md").read_text()
+    assert "## 4. Grading throughput" in md and "| Section | Goal | Result | Met |" in md
     with pytest.raises(FileNotFoundError, match="no such results file"):
-        bench.main(["--merge", str(tmp_path / "missing.json"), "--out-dir", str(tmp_path)])
+        cli.main(["--merge", str(tmp_path / "missing.json"), "--out-dir", str(tmp_path)])
 
 
 def test_presets_and_arguments():
-    quick, full = bench.quick_settings(), bench.full_settings()
+    quick, full = settings.quick_settings(), settings.full_settings()
     assert full.seed_epochs == 50 and full.n_submissions == 100 and full.notebook_modes == ("fast", "student")
-    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {"Gaussian σ=0.1", "Gaussian σ=0.2", "Gaussian σ=0.3"}
+    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {
+        "Gaussian σ=0.1",
+        "Gaussian σ=0.2",
+        "Gaussian σ=0.3",
+    }
     assert quick.notebook_modes == ("fast",) and quick.n_submissions == 5 and quick.seed_epochs < full.seed_epochs
-    assert bench.parse_sections(None) == list(bench.SECTION_ORDER)
-    assert bench.parse_sections("grading, speed") == ["grading", "speed"]
+    assert "work_dir" not in quick.to_json() and quick.to_json()["vae_latents"] == [2, 8]
+    assert settings.parse_sections(None) == list(settings.SECTION_ORDER)
+    assert settings.parse_sections("grading, speed") == ["grading", "speed"]
     with pytest.raises(ValueError, match="subset of"):
-        bench.parse_sections("speed,nonsense")
+        settings.parse_sections("speed,nonsense")
     with pytest.raises(ValueError, match="positive"):
-        bench.main(["--sections", "grading", "--submissions", "0"])
-    assert bench.combine([True, True]) is True and bench.combine([True, None]) is None
-    assert bench.combine([None, False]) is False and bench.combine([]) is None
-    assert bench.dense_ae_flops_per_epoch(1, 0) == 3 * 2 * (784 * 32 * 2)
-    assert bench.dense_ae_flops_per_epoch(0, 1) == 2 * (784 * 32 * 2)
+        cli.main(["--sections", "grading", "--submissions", "0"])
+    assert report.combine([True, True]) is True and report.combine([True, None]) is None
+    assert report.combine([None, False]) is False and report.combine([]) is None
+    assert speed.dense_ae_flops_per_epoch(1, 0) == 3 * 2 * (784 * 32 * 2)
+    assert speed.dense_ae_flops_per_epoch(0, 1) == 2 * (784 * 32 * 2)
+
+
+def test_every_section_has_one_run_function_and_imports_at_the_top():
+    """One module per section behind run(settings); no import hidden inside a function."""
+    import ast
+
+    for sid in settings.SECTION_ORDER:
+        assert callable(bench_sections.module(sid).run), sid
+    for path in (ROOT / "benchmarks").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+                assert not inner, f"{path.relative_to(ROOT)}: {node.name} imports inside the function"
+
+
+def test_the_command_line_entry_point_runs_as_a_script(tmp_path):
+    """`python benchmarks/run.py` (what make bench calls) works from any folder."""
+    a = _fake_report(tmp_path, "one", ["grading"], "a")
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--merge", str(a), "--out-dir", str(tmp_path / "out")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "out" / "results.md").is_file()
+    help_text = subprocess.run([sys.executable, str(RUN), "--help"], capture_output=True, text=True, timeout=120).stdout
+    assert "--sections" in help_text and "--quick" in help_text

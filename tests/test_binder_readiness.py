@@ -23,8 +23,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 # Files that make repo2docker pick another build pack than pip (or feed it a second environment).
 OTHER_BUILD_PACKS = (
-    "Dockerfile", "environment.yml", "environment.yaml", "Pipfile", "Pipfile.lock", "Project.toml",
-    "JuliaProject.toml", "REQUIRE", "default.nix", "install.R", "DESCRIPTION", "setup.py", "requirements3.txt",
+    "Dockerfile",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile",
+    "Pipfile.lock",
+    "Project.toml",
+    "JuliaProject.toml",
+    "REQUIRE",
+    "default.nix",
+    "install.R",
+    "DESCRIPTION",
+    "setup.py",
+    "requirements3.txt",
 )
 # What repo2docker's pip build pack reads from binder/ (anything else there is ignored or wrong).
 PIP_BUILD_PACK_FILES = {"requirements.txt", "runtime.txt", "postBuild", "apt.txt", "start"}
@@ -48,7 +59,9 @@ def test_binder_folder_is_a_plain_pip_configuration():
     clashing = sorted(present & set(OTHER_BUILD_PACKS))
     assert not clashing, f"binder/{clashing} would make repo2docker use another build pack than pip"
     assert {"requirements.txt", "runtime.txt", "postBuild"} <= present
-    assert present <= PIP_BUILD_PACK_FILES, f"binder/ holds files repo2docker does not read: {sorted(present - PIP_BUILD_PACK_FILES)}"
+    assert present <= PIP_BUILD_PACK_FILES, (
+        f"binder/ holds files repo2docker does not read: {sorted(present - PIP_BUILD_PACK_FILES)}"
+    )
 
 
 def test_binder_requirements_are_exact_pins_from_the_index():
@@ -66,7 +79,9 @@ def test_postbuild_is_an_executable_bash_script_that_installs_from_the_repositor
     text = post.read_text()
     assert text.startswith("#!/usr/bin/env bash\n") or text.startswith("#!/bin/bash\n"), "postBuild needs a shebang"
     assert post.stat().st_mode & 0o111, "postBuild must be executable"
-    assert 'cd "$(dirname "$0")/.."' in text, "postBuild must work from any current directory (repo2docker, make install)"
+    assert 'cd "$(dirname "$0")/.."' in text, (
+        "postBuild must work from any current directory (repo2docker, make install)"
+    )
     assert "set -euo pipefail" in text, "a failing step must fail the Binder build, not pass silently"
 
 
@@ -96,3 +111,37 @@ def test_every_pinned_package_accepts_binders_python():
             rejected.append(f"{name}=={version} (Requires-Python {requires})")
     assert checked >= 50, f"only {checked} pins could be checked against the installed metadata"
     assert not rejected, f"these pins do not install on Binder's Python {python}: {rejected}"
+
+
+def test_binder_start_configures_the_server_to_cull_idle_kernels(tmp_path):
+    """Issue 16: a finished lesson's idle kernel (TensorFlow loaded) must not hold memory forever on Binder.
+
+    binder/start (run by repo2docker before the server) must give jupyter_server 2 a kernel culler;
+    ``--show-config`` prints the configuration the server really loaded, so wrong option names or a
+    file the server does not read would show here.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
+
+    start = BINDER / "start"
+    assert start.stat().st_mode & 0o111, "binder/start must be executable"
+    (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmp"))
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    proc = subprocess.run(
+        ["bash", str(start), jupyter, "server", "--show-config"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    section = re.search(r"^MappingKernelManager\n((?:[ \t]+\..*\n)+)", proc.stdout, flags=re.M)
+    assert section, f"the server loaded no MappingKernelManager settings:\n{proc.stdout[-2000:]}"
+    settings = dict(re.findall(r"^\s+\.(\w+) = (.+)$", section.group(1), flags=re.M))
+    assert set(settings) <= set(MappingKernelManager.class_trait_names()), f"unknown options: {settings}"
+    assert 0 < int(settings.get("cull_idle_timeout", "0")) <= 3600, settings
+    assert 0 < int(settings.get("cull_interval", "0")) <= 300, settings
+    assert settings.get("cull_connected") == "True", "an idle kernel whose notebook tab is still open must be culled"
+    assert settings.get("cull_busy") == "False", "a kernel running a cell must never be culled"

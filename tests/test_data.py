@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import data
+from course_utils import data, sources
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
@@ -31,7 +31,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output clean
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server API
+    def do_GET(self):
         path = self.path.split("?")[0]
         self.hits[path] = self.hits.get(path, 0) + 1
         mode, body = self.routes.get(path, ("404", b""))
@@ -159,7 +159,7 @@ def test_pneumoniamnist_download_and_cache_hit(server, tmp_path, monkeypatch):
     np.savez(npz, **arrays)
     body = npz.read_bytes()
     h.routes["/pneumoniamnist.npz"] = ("ok", body)
-    monkeypatch.setattr(data, "MEDMNIST_URL", base + "/{name}")
+    monkeypatch.setattr(sources, "MEDMNIST_URL", base + "/{name}")
     monkeypatch.setitem(data.PNEUMONIAMNIST_FILES, 28, ("pneumoniamnist.npz", hashlib.md5(body).hexdigest()))
     cache = tmp_path / "cache"
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
@@ -180,7 +180,7 @@ def test_pneumoniamnist_download_and_cache_hit(server, tmp_path, monkeypatch):
 def test_pneumoniamnist_bad_checksum_falls_back_to_mri(server, tmp_path, monkeypatch, capsys):
     base, h = server
     h.routes["/pneumoniamnist.npz"] = ("ok", b"not an npz at all")
-    monkeypatch.setattr(data, "MEDMNIST_URL", base + "/{name}")
+    monkeypatch.setattr(sources, "MEDMNIST_URL", base + "/{name}")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.setenv("COURSE_OFFLINE", "0")
@@ -211,14 +211,21 @@ def test_load_medmnist_npz_rejects_malformed_files(tmp_path):
         data.load_medmnist_npz(missing)
     wrong = tmp_path / "wrong.npz"
     z = np.zeros((2, 28, 28), np.float32)
-    np.savez(wrong, **{f"{s}_images": z for s in ("train", "val", "test")}, **{f"{s}_labels": np.zeros(2) for s in ("train", "val", "test")})
+    np.savez(
+        wrong,
+        **{f"{s}_images": z for s in ("train", "val", "test")},
+        **{f"{s}_labels": np.zeros(2) for s in ("train", "val", "test")},
+    )
     with pytest.raises(ValueError, match="uint8"):
         data.load_medmnist_npz(wrong)
 
 
 def test_medmnist_from_data_dir(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
-    arrays = {f"{s}_images": rng.integers(0, 256, (n, 64, 64), dtype=np.uint8) for s, n in (("train", 6), ("val", 2), ("test", 3))}
+    arrays = {
+        f"{s}_images": rng.integers(0, 256, (n, 64, 64), dtype=np.uint8)
+        for s, n in (("train", 6), ("val", 2), ("test", 3))
+    }
     arrays |= {f"{s}_labels": np.ones((n, 1), np.int64) for s, n in (("train", 6), ("val", 2), ("test", 3))}
     np.savez(tmp_path / "pneumoniamnist_64.npz", **arrays)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
@@ -421,9 +428,14 @@ def test_noise_statistics():
     changed = sp != x
     assert abs(changed.mean() - 0.2) < 0.01
     assert set(np.unique(sp[changed])) == {0.0, 1.0}
-    np.testing.assert_array_equal(data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=3))
+    np.testing.assert_array_equal(
+        data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=3)
+    )
     assert not np.array_equal(data.add_noise(x, "gaussian", 0.3, seed=3), data.add_noise(x, "gaussian", 0.3, seed=4))
-    assert 0.0 <= data.add_noise(x, "gaussian", 2.0, seed=1).min() and data.add_noise(x, "gaussian", 2.0, seed=1).max() <= 1.0
+    assert (
+        0.0 <= data.add_noise(x, "gaussian", 2.0, seed=1).min()
+        and data.add_noise(x, "gaussian", 2.0, seed=1).max() <= 1.0
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,9 +60,21 @@ def test_identity_round_trip_ct_is_exact(ct: pydicom.Dataset, tmp_path: Path) ->
     assert back.pixel_array.dtype == ct.pixel_array.dtype == np.int16
     assert back.pixel_array.shape == ct.pixel_array.shape
     assert np.array_equal(back.pixel_array, ct.pixel_array)
-    for tag in ("BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation", "RescaleSlope",
-                "RescaleIntercept", "Rows", "Columns", "PhotometricInterpretation", "SOPClassUID",
-                "StudyInstanceUID", "PatientName", "Modality"):
+    for tag in (
+        "BitsAllocated",
+        "BitsStored",
+        "HighBit",
+        "PixelRepresentation",
+        "RescaleSlope",
+        "RescaleIntercept",
+        "Rows",
+        "Columns",
+        "PhotometricInterpretation",
+        "SOPClassUID",
+        "StudyInstanceUID",
+        "PatientName",
+        "Modality",
+    ):
         assert back[tag].value == ct[tag].value, tag
 
 
@@ -212,7 +224,9 @@ def test_reading_from_path_and_output_folder_checks(tmp_path: Path) -> None:
     assert pydicom.dcmread(out).Rows == 128
 
 
-def test_write_is_atomic_when_saving_fails(ct: pydicom.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_is_atomic_when_saving_fails(
+    ct: pydicom.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     img, _ = dio.dicom_to_float(ct)
     target = tmp_path / "keep.dcm"
     target.write_bytes(b"previous content")

@@ -66,8 +66,9 @@ def test_classifier_confidence_rejects_bad_input() -> None:
 def test_trained_classifier_is_confident_on_real_images_not_on_noise() -> None:
     x, y = _two_class_images(400, seed=1)
     x_val, y_val = _two_class_images(100, seed=2)
-    model, info = gen.train_digit_classifier(x, y, epochs=4, batch_size=32, hidden=(16,),
-                                             n_classes=2, validation_data=(x_val, y_val), seed=3)
+    model, info = gen.train_digit_classifier(
+        x, y, epochs=4, batch_size=32, hidden=(16,), n_classes=2, validation_data=(x_val, y_val), seed=3
+    )
     assert info["train_accuracy"] > 0.95 and info["val_accuracy"] > 0.95
     real = gen.classifier_confidence(model, x_val)
     ambiguous = gen.classifier_confidence(model, np.full((50, 16), 0.5, dtype=np.float32))
@@ -99,9 +100,14 @@ def test_build_digit_classifier_shapes_and_errors() -> None:
     a = gen.build_digit_classifier(16, n_classes=3, hidden=4, seed=7)
     b = gen.build_digit_classifier(16, n_classes=3, hidden=4, seed=7)
     np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
-    for kwargs, match in [({"n_classes": 1}, "at least 2"), ({"dropout": 1.0}, "dropout"),
-                          ({"hidden": (0,)}, "hidden units"), ({"input_shape": "784"}, "input_shape"),
-                          ({"learning_rate": -1.0}, "learning_rate"), ({"seed": -1}, "seed")]:
+    for kwargs, match in [
+        ({"n_classes": 1}, "n_classes must be an integer >= 2"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"hidden": (0,)}, "hidden must contain only positive integers"),
+        ({"input_shape": "784"}, "input_shape"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"seed": -1}, "seed"),
+    ]:
         with pytest.raises(ValueError, match=match):
             gen.build_digit_classifier(**kwargs)
 

@@ -84,8 +84,13 @@ def test_overcomplete_code_with_noise_and_code_activation() -> None:
 
 def test_linear_autoencoder_and_optimizer_instance() -> None:
     ae = models.build_dense_autoencoder(
-        8, 2, activation="linear", output_activation="linear", loss="mse",
-        optimizer=keras.optimizers.SGD(0.1), learning_rate=0.05,
+        8,
+        2,
+        activation="linear",
+        output_activation="linear",
+        loss="mse",
+        optimizer=keras.optimizers.SGD(0.1),
+        learning_rate=0.05,
     )
     assert all(d.activation.__name__ == "linear" for d in _dense_layers(ae))
     assert isinstance(ae.optimizer, keras.optimizers.SGD)
@@ -105,9 +110,10 @@ def test_encoder_and_decoder_share_the_weights() -> None:
     assert {id(w) for w in ae.encoder.weights + ae.decoder.weights} == ids
     kernel = ae.encoder.get_layer("code").kernel
     kernel.assign(kernel.numpy() * 2.0)
-    np.testing.assert_allclose(ae.decoder(ae.encoder(x)), ae(x), rtol=1e-6)
-    np.testing.assert_allclose(ae.encode(x, batch_size=4), ae.encoder(x), rtol=1e-6)
-    np.testing.assert_allclose(ae.decode(ae.encode(x)), ae(x), rtol=1e-6)
+    # float32 matmuls over batches of 4 and of 6 may differ in the last bit (oneDNN picks kernels by shape)
+    np.testing.assert_allclose(ae.decoder(ae.encoder(x)), ae(x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ae.encode(x, batch_size=4), ae.encoder(x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ae.decode(ae.encode(x)), ae(x), rtol=1e-5, atol=1e-7)
 
 
 def test_same_seed_same_initial_weights() -> None:
@@ -129,6 +135,7 @@ def test_same_seed_same_initial_weights() -> None:
     np.testing.assert_array_equal(e.get_weights()[0], f.get_weights()[0])
 
 
+@pytest.mark.slow
 def test_l1_penalty_lowers_mean_code_activation(digits: np.ndarray) -> None:
     x = digits[:256]
     means, zeros = {}, {}
@@ -168,8 +175,9 @@ def test_conv_autoencoder_shapes() -> None:
     assert ae.encoder.output_shape == (None, 7, 7, 16)
     assert ae(x).shape == (2, 28, 28, 1)
     assert ae.loss == "binary_crossentropy"
-    coded = models.build_conv_autoencoder(filters=(8, 16), code_dim=10, downsampling="pool", upsampling="upsample",
-                                          input_noise=0.1, seed=0)
+    coded = models.build_conv_autoencoder(
+        filters=(8, 16), code_dim=10, downsampling="pool", upsampling="upsample", input_noise=0.1, seed=0
+    )
     assert coded.encoder.output_shape == (None, 10)
     assert coded.decoder.input_shape == (None, 10)
     assert coded(x).shape == (2, 28, 28, 1)
@@ -205,6 +213,7 @@ def test_conv_denoiser_structure_and_range() -> None:
     assert skip_only(np.zeros((1, 64, 64, 1), "float32")).shape == (1, 64, 64, 1)
 
 
+@pytest.mark.slow
 def test_residual_denoiser_learns_to_remove_noise() -> None:
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:16, 0:16] / 15.0
@@ -239,13 +248,16 @@ def test_autoencoder_save_load_round_trip(tmp_path, build, shape, fit) -> None:
     assert isinstance(loaded, models.Autoencoder)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(ae(x)), rtol=1e-5, atol=1e-6)
     codes, codes_loaded = ae.encode(x), loaded.encode(x)
-    for a, b in zip(codes if isinstance(codes, list) else [codes], codes_loaded if isinstance(codes, list) else [codes_loaded]):
+    for a, b in zip(
+        codes if isinstance(codes, list) else [codes], codes_loaded if isinstance(codes, list) else [codes_loaded]
+    ):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
     assert loaded.compiled and loaded.loss == ae.loss
     assert type(loaded.optimizer) is type(ae.optimizer)
     assert int(loaded.optimizer.iterations) == int(ae.optimizer.iterations) == int(fit)
 
 
+@pytest.mark.slow
 def test_vae_save_load_round_trip(tmp_path) -> None:
     vae = models.build_vae((16,), latent_dim=2, hidden=(8,), beta=0.5, seed=0)
     x = np.random.default_rng(0).random((8, 16), dtype=np.float32)
@@ -272,6 +284,7 @@ def test_layer_configs_round_trip() -> None:
 # --------------------------------------------------------------------------------------
 # VAE
 # --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_vae_losses_finite_decreasing_and_reported(digits: np.ndarray) -> None:
     x = digits[:512]
     vae = models.build_vae((64,), latent_dim=2, hidden=(32,), seed=0, learning_rate=3e-3)

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from course_utils import plotting as P  # noqa: E402
+from course_utils import plotting as P
 
 
 @pytest.fixture(autouse=True)
@@ -121,8 +121,9 @@ def test_plot_history_dict_object_and_groups() -> None:
     assert [ln.get_label() for ln in lines] == ["loss", "val_loss"]
     assert lines[1].get_linestyle() == "--" and lines[0].get_color() == lines[1].get_color()
     np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
-    fig2 = P.plot_history(_FakeHistory(hist), keys=[["loss", "val_loss"], ["kl_loss"], ["missing"]], logy=True,
-                          title="VAE")
+    fig2 = P.plot_history(
+        _FakeHistory(hist), keys=[["loss", "val_loss"], ["kl_loss"], ["missing"]], logy=True, title="VAE"
+    )
     assert len(fig2.axes) == 2 and fig2.axes[0].get_yscale() == "log"
     assert len(P.plot_history(hist, keys=None).axes[0].get_lines()) == 3
     assert len(P.plot_history(hist, keys="kl_loss").axes[0].get_lines()) == 1
@@ -181,8 +182,9 @@ def test_decode_grid_layout() -> None:
     # z[0] grows left to right, z[1] is largest in the top row
     assert canvas[0, 0] == 0.0 and canvas[0, 8] == 1.0
     assert canvas[0, 2] == 1.0 and canvas[8, 2] == 0.0
-    c2, gx2, gy2 = P.decode_grid(lambda z: np.zeros((len(z), 9)), grid=([0.0, 1.0], [0.0, 1.0, 2.0]),
-                                 base_code=np.zeros(4), dims=(1, 3))
+    c2, gx2, gy2 = P.decode_grid(
+        lambda z: np.zeros((len(z), 9)), grid=([0.0, 1.0], [0.0, 1.0, 2.0]), base_code=np.zeros(4), dims=(1, 3)
+    )
     assert c2.shape == (9, 6) and gx2.size == 2 and gy2.size == 3
     assert P.decode_grid(lambda z: np.zeros((len(z), 4)), grid=np.linspace(-1, 1, 2))[0].shape == (4, 4)
 
@@ -218,8 +220,9 @@ def test_manifold_grid_one_axes_with_code_ticks() -> None:
 # --------------------------------------------------------------------------------------
 def test_roc_plot_legend_and_marked_point() -> None:
     y = np.array([0, 0, 0, 1, 1, 1])
-    fig = P.roc_plot(y, {"perfect": [0.1, 0.2, 0.3, 0.7, 0.8, 0.9], "flipped": [0.9, 0.8, 0.7, 0.3, 0.2, 0.1]},
-                     mark={"perfect": 0.5})
+    fig = P.roc_plot(
+        y, {"perfect": [0.1, 0.2, 0.3, 0.7, 0.8, 0.9], "flipped": [0.9, 0.8, 0.7, 0.3, 0.2, 0.1]}, mark={"perfect": 0.5}
+    )
     assert len(fig.axes) == 1
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "perfect (AUC 1.000)" in texts and "flipped (AUC 0.000)" in texts

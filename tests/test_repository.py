@@ -55,15 +55,17 @@ def test_lesson_structure(path):
     # one setup cell: Colab-only light install, then versions + seed
     assert 'if "google.colab" in sys.modules:' in setup, f"{path.name}: setup cell must guard the install"
     assert "%pip install" in setup and REPO_SLUG in setup
-    assert not re.search(r"tensorflow|ipykernel|ipython|tornado|--upgrade|-U\b", setup.split("sys.modules:", 1)[1].split("\n")[1]), (
-        f"{path.name}: the Colab install must not (re)install TensorFlow/IPython/ipykernel/tornado"
-    )
+    assert not re.search(
+        r"tensorflow|ipykernel|ipython|tornado|--upgrade|-U\b", setup.split("sys.modules:", 1)[1].split("\n")[1]
+    ), f"{path.name}: the Colab install must not (re)install TensorFlow/IPython/ipykernel/tornado"
     assert "runtime.setup(" in setup
     assert sum("runtime.setup(" in c.source for c in code) == 1
     first_md = next(c for c in nb.cells if c.cell_type == "markdown")
     assert first_md.source.lstrip().startswith("# "), f"{path.name}: first cell must be the title"
     index_setup = nb.cells.index(code[0])
-    after = "\n".join(c.source for c in nb.cells[index_setup + 1 : index_setup + 3] if c.cell_type == "markdown").lower()
+    after = "\n".join(
+        c.source for c in nb.cells[index_setup + 1 : index_setup + 3] if c.cell_type == "markdown"
+    ).lower()
     assert "objectives" in after, f"{path.name}: learning objectives must follow the setup cell"
     tail = "\n".join(c.source for c in nb.cells[-4:] if c.cell_type == "markdown").lower()
     assert "key points" in tail, f"{path.name}: must end with key points"
@@ -117,7 +119,9 @@ def test_readme_relative_links_exist():
 # --------------------------------------------------------------------------- environment
 def test_one_pinned_stack_everywhere():
     lock = _pins(ROOT / "requirements" / "lock.txt")
-    assert _pins(ROOT / "binder" / "requirements.txt") == lock, "binder/requirements.txt must equal requirements/lock.txt (make lock)"
+    assert _pins(ROOT / "binder" / "requirements.txt") == lock, (
+        "binder/requirements.txt must equal requirements/lock.txt (make lock)"
+    )
     env = (ROOT / "environment.yml").read_text()
     assert "-r requirements/lock.txt" in env and "- -e ." in env
     assert re.search(r"^\s*- python=3\.(1[1-9])\b", env, flags=re.M), "environment.yml must pin Python >= 3.11"
@@ -132,7 +136,19 @@ def test_one_pinned_stack_everywhere():
     assert (major, minor) >= (4, 4)
     assert lock["ipywidgets"].startswith("8.")
     assert lock["nbgrader"] == "0.9.6"
-    for name in ("nbval", "pytest", "scikit-learn", "scikit-image", "matplotlib", "pydicom", "nilearn", "psutil", "nbclient"):
+    for name in (
+        "nbval",
+        "pytest",
+        "scikit-learn",
+        "scikit-image",
+        "matplotlib",
+        "pydicom",
+        "nilearn",
+        "psutil",
+        "nbclient",
+        "pandas",
+        "scipy",
+    ):
         assert name in lock, f"{name} missing from the lock"
     assert "torch" not in lock and "medmnist" not in lock
 
@@ -146,6 +162,40 @@ def test_base_requirements_are_all_locked():
             assert name in lock, f"{name} from base.in is not pinned in lock.txt"
 
 
+def _declared() -> set[str]:
+    """Distributions named in requirements/base.in and in course_utils' own dependencies."""
+    names = set()
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for line in [*(ROOT / "requirements" / "base.in").read_text().splitlines(), *deps]:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.add(re.split(r"[<>=!~\[ ;]", line, maxsplit=1)[0].lower().replace("_", "-"))
+    return names
+
+
+def test_every_package_a_notebook_imports_is_declared():
+    """pandas and scipy were imported by lessons but only installed by accident (as dependencies)."""
+    import importlib.metadata as md
+    import sys
+
+    owners = md.packages_distributions()
+    declared = _declared()
+    missing = {}
+    for path in ALL_NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for m in re.finditer(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", cell.source, flags=re.M):
+                top = (m.group(1) or m.group(2)).split(".")[0]
+                if top in sys.stdlib_module_names or top == "course_utils":
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not dists & declared:
+                    missing.setdefault(top, path.name)
+    assert not missing, f"declare these in requirements/base.in (imported by notebooks): {missing}"
+
+
 def test_binder_pins_python_and_installs_the_package():
     runtime_txt = (ROOT / "binder" / "runtime.txt").read_text().strip()
     m = re.fullmatch(r"python-3\.(\d+)", runtime_txt)
@@ -153,7 +203,7 @@ def test_binder_pins_python_and_installs_the_package():
     post = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install" in post and "--no-deps -e ." in post
     for ext in ("formgrader", "create-assignment", "course-list"):
-        assert f"@jupyter/nbgrader:${{ext}}" in post or f"@jupyter/nbgrader:{ext}" in post
+        assert "@jupyter/nbgrader:${ext}" in post or f"@jupyter/nbgrader:{ext}" in post
         assert ext in post
     # repo2docker reads only binder/ when it exists: no competing top-level files
     for name in ("requirements.txt", "runtime.txt", "postBuild", "Dockerfile", "apt.txt"):
@@ -181,12 +231,50 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
-    commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.strip().startswith(("#", "export", "if", "fi", "set ", "cd "))]
-    assert commands == ["make test", "make test-browser"], commands
+    skip = ("#", "export", "if", "fi", "set ", "cd ")
+    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.strip().startswith(skip)]
+    assert commands == ["make lint", "make test", "make test-browser"], commands
     assert "make test-browser" in readme
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "test-browser", "run-all", "clean", "quiz-release", "grade"):
+    for target in (
+        "lab",
+        "test",
+        "test-quick",
+        "test-browser",
+        "lint",
+        "run-all",
+        "two-kernels",
+        "clean",
+        "quiz-release",
+        "grade",
+    ):
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.M), f"Makefile lacks {target}"
+
+
+def test_test_quick_is_the_suite_without_slow_tests_and_notebooks():
+    makefile = (ROOT / "Makefile").read_text()
+    quick = re.search(r"^test-quick:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert quick, "Makefile lacks a test-quick recipe"
+    recipe = quick.group(1)
+    assert (
+        '-m "not slow"' in recipe and "pytest tests" in recipe and "notebooks" not in recipe and "--nbval" not in recipe
+    )
+    full = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert "not slow" not in full and "tests notebooks --nbval-lax" in full, "make test must run everything"
+
+
+def test_dev_tools_are_pinned_and_the_same_everywhere():
+    dev = _pins(ROOT / "requirements" / "dev.txt")
+    assert {"ruff", "mypy", "pre-commit", "nbstripout"} <= set(dev)
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    for tool in ("ruff", "nbstripout"):
+        assert f"{tool}=={dev[tool]}" in hooks, (
+            f".pre-commit-config.yaml must pin {tool}=={dev[tool]} like requirements/dev.txt"
+        )
+    assert "nbstripout" in hooks and "ruff format" in hooks and "ruff check" in hooks
+    assert (ROOT / "course_utils" / "py.typed").is_file()
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["tool"]["mypy"]["files"] == ["course_utils"] and meta["tool"]["ruff"]["line-length"]
 
 
 def test_gitignore_keeps_grading_state_and_venv_out():

@@ -125,11 +125,17 @@ def test_fingerprints_binary_scaffolds_and_activity() -> None:
     assert x.shape == (1200, 128) and x.dtype == np.float32
     assert set(np.unique(x)) == {0.0, 1.0}
     assert set(np.unique(scaffold)) == set(range(6))
+
     # molecules of one scaffold share bits: within-scaffold similarity beats across-scaffold
     def jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return float((a * b).sum() / max(((a + b) > 0).sum(), 1))
-    same = np.mean([jaccard(x[i], x[j]) for i, j in zip(np.flatnonzero(scaffold == 1)[:20], np.flatnonzero(scaffold == 1)[20:40])])
-    diff = np.mean([jaccard(x[i], x[j]) for i, j in zip(np.flatnonzero(scaffold == 1)[:20], np.flatnonzero(scaffold == 2)[:20])])
+
+    same = np.mean(
+        [jaccard(x[i], x[j]) for i, j in zip(np.flatnonzero(scaffold == 1)[:20], np.flatnonzero(scaffold == 1)[20:40])]
+    )
+    diff = np.mean(
+        [jaccard(x[i], x[j]) for i, j in zip(np.flatnonzero(scaffold == 1)[:20], np.flatnonzero(scaffold == 2)[:20])]
+    )
     assert same > diff + 0.2
     # actives concentrate on scaffold 0
     assert y[scaffold == 0].mean() > 3 * y[scaffold != 0].mean()
@@ -157,8 +163,8 @@ def test_eeg_states_differ_in_alpha_and_beta() -> None:
     alpha = _band_power(x, 128.0, 8, 12)
     beta = _band_power(x, 128.0, 16, 25)
     assert alpha[y == 1, -1].mean() > 3 * alpha[y == 0, -1].mean()  # rest: alpha on posterior channel
-    assert beta[y == 0, 0].mean() > 3 * beta[y == 1, 0].mean()      # task: beta on frontal channel
-    assert alpha[y == 1, -1].mean() > alpha[y == 1, 0].mean()       # alpha is posterior
+    assert beta[y == 0, 0].mean() > 3 * beta[y == 1, 0].mean()  # task: beta on frontal channel
+    assert alpha[y == 1, -1].mean() > alpha[y == 1, 0].mean()  # alpha is posterior
     assert syn.EEG_STATES[1] == "rest"
 
 

@@ -101,13 +101,16 @@ def test_train_prints_one_line_per_epoch_and_records_time(data, capsys) -> None:
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
     assert len(lines) == 3
     for i, line in enumerate(lines, start=1):
-        assert re.match(rf"^epoch {i}/3  loss \d\.\d{{4}}  val_loss \d\.\d{{4}}  \d+\.\d s \(total \d+\.\d s\)$", line), line
+        assert re.match(
+            rf"^epoch {i}/3  loss \d\.\d{{4}}  val_loss \d\.\d{{4}}  \d+\.\d s \(total \d+\.\d s\)$", line
+        ), line
     h = hist.history
     assert len(h["loss"]) == len(h["val_loss"]) == len(h["time"]) == 3
     assert all(t2 > t1 > 0 for t1, t2 in zip(h["time"], h["time"][1:]))
     assert h["loss"][-1] < h["loss"][0]
 
 
+@pytest.mark.slow
 def test_train_verbose_modes(data, capsys) -> None:
     x, _ = data
     model = _model()
@@ -119,10 +122,14 @@ def test_train_verbose_modes(data, capsys) -> None:
     vae = models.build_vae((16,), latent_dim=2, hidden=(4,), seed=0)
     training.train(vae, x, epochs=1, batch_size=64, validation_data=x[:20])
     line = capsys.readouterr().out.strip()
-    assert re.match(r"^epoch 1/1  loss \S+  kl_loss \S+  reconstruction_loss \S+  val_loss \S+  val_kl_loss \S+  "
-                    r"val_reconstruction_loss \S+  \d+\.\d s", line), line
+    assert re.match(
+        r"^epoch 1/1  loss \S+  kl_loss \S+  reconstruction_loss \S+  val_loss \S+  val_kl_loss \S+  "
+        r"val_reconstruction_loss \S+  \d+\.\d s",
+        line,
+    ), line
 
 
+@pytest.mark.slow
 def test_train_target_defaults_to_input(data) -> None:
     x, _ = data
     a = training.train(_model(), x, epochs=2, batch_size=32, seed=1, verbose=0).history["loss"]
@@ -132,6 +139,7 @@ def test_train_target_defaults_to_input(data) -> None:
     assert not np.allclose(a, c)
 
 
+@pytest.mark.slow
 def test_same_seed_same_losses_twice(data) -> None:
     x, xv = data
     runs = [
@@ -150,7 +158,9 @@ def test_validation_data_forms(data) -> None:
     training.train(model, x, epochs=1, batch_size=32, seed=0, verbose=0)
     expected = model.evaluate(xv, xv, verbose=0)
     for val in (xv, (xv,), (xv, xv), [xv, None], training.make_dataset(xv, shuffle=False)):
-        hist = training.train(model, x[:1], epochs=1, validation_data=val, verbose=0, learning_rate_schedule=lambda e, lr: 0.0)
+        hist = training.train(
+            model, x[:1], epochs=1, validation_data=val, verbose=0, learning_rate_schedule=lambda e, lr: 0.0
+        )
         assert hist.history["val_loss"][0] == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match="validation_data must be"):
         training.train(model, x, epochs=1, validation_data=(xv, xv, xv), verbose=0)
@@ -160,8 +170,9 @@ def test_early_stopping_restores_best_weights(data) -> None:
     x, xv = data
     model = _model()
     # the validation target is the negative image, so learning the identity makes val_loss worse
-    hist = training.train(model, x, epochs=30, batch_size=16, validation_data=(xv, 1 - xv), early_stopping=2, seed=0,
-                          verbose=0)
+    hist = training.train(
+        model, x, epochs=30, batch_size=16, validation_data=(xv, 1 - xv), early_stopping=2, seed=0, verbose=0
+    )
     val = hist.history["val_loss"]
     assert len(val) < 30
     best = int(np.argmin(val))
@@ -202,7 +213,12 @@ def test_train_transform_changes_the_inputs(data) -> None:
     x, _ = data
     plain = training.train(_model(), x, epochs=1, batch_size=32, seed=0, verbose=0).history["loss"]
     noisy = training.train(
-        _model(), x, epochs=1, batch_size=32, seed=0, verbose=0,
+        _model(),
+        x,
+        epochs=1,
+        batch_size=32,
+        seed=0,
+        verbose=0,
         transform=lambda xb, yb, rng: (xb + rng.normal(0, 0.5, xb.shape), yb),
     ).history["loss"]
     assert noisy != plain
@@ -217,13 +233,15 @@ def test_learning_rate_schedules(data) -> None:
     assert float(model.optimizer.learning_rate) == pytest.approx(0.01 * 0.5 ** (10 / 5), rel=1e-5)
     assert model.loss == "binary_crossentropy"  # the loss survives the recompilation
 
-    per_epoch = training.train(_model(), x, epochs=2, batch_size=32, verbose=0,
-                               learning_rate_schedule=lambda epoch, lr: 0.001 * (epoch + 1))
+    per_epoch = training.train(
+        _model(), x, epochs=2, batch_size=32, verbose=0, learning_rate_schedule=lambda epoch, lr: 0.001 * (epoch + 1)
+    )
     assert per_epoch.history["learning_rate"] == pytest.approx([0.001, 0.002])
     with pytest.raises(ValueError, match="learning_rate_schedule must be"):
         training.train(_model(), x, epochs=1, learning_rate_schedule=0.1, verbose=0)
 
 
+@pytest.mark.slow
 def test_jit_and_steps_per_execution(data) -> None:
     x, _ = data
     model = _model()
@@ -316,7 +334,9 @@ def test_fast_recipe_settings() -> None:
     assert float(s(3 * 63)) == pytest.approx(0.01)
     assert float(s(8 * 63 - 1)) < 0.0005
     assert "batch 128" in r.describe() and "warm-up to 0.01" in r.describe()
-    small = training.fast_recipe(50, epochs=3, warmup_epochs=0, decay_epochs=1, jit_compile=True, init_output_bias=False)
+    small = training.fast_recipe(
+        50, epochs=3, warmup_epochs=0, decay_epochs=1, jit_compile=True, init_output_bias=False
+    )
     assert small.batch_size == 50 and small.steps_per_epoch == 1
     assert "XLA" in small.describe() and "output bias" not in small.describe()
 
@@ -345,7 +365,9 @@ def test_init_output_bias() -> None:
     ae = models.build_dense_autoencoder(6, 2)
     assert training.init_output_bias(ae, y)
     mean = y.mean(0)
-    np.testing.assert_allclose(ae.decoder.get_layer("reconstruction").bias.numpy(), np.log(mean / (1 - mean)), rtol=1e-5)
+    np.testing.assert_allclose(
+        ae.decoder.get_layer("reconstruction").bias.numpy(), np.log(mean / (1 - mean)), rtol=1e-5
+    )
     lin = models.build_dense_autoencoder(6, 2, output_activation="linear", loss="mse")
     assert training.init_output_bias(lin, y)
     np.testing.assert_allclose(lin.decoder.get_layer("reconstruction").bias.numpy(), mean, rtol=1e-5)
@@ -366,7 +388,9 @@ def test_init_output_bias() -> None:
 def test_train_fast_runs_the_recipe(data, tmp_path) -> None:
     x, xv = data
     model = _model()
-    hist = training.train_fast(model, x, validation_data=xv, seed=0, verbose=0, epochs=4, warmup_epochs=1, decay_epochs=1)
+    hist = training.train_fast(
+        model, x, validation_data=xv, seed=0, verbose=0, epochs=4, warmup_epochs=1, decay_epochs=1
+    )
     h = hist.history
     assert len(h["val_loss"]) == 4 and len(h["time"]) == 4
     assert h["val_loss"][-1] < h["val_loss"][0]

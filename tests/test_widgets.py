@@ -6,17 +6,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import base64  # noqa: E402
+import base64
+import types
 
-import ipywidgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from course_utils import baselines as B  # noqa: E402
-from course_utils import metrics as M  # noqa: E402
-from course_utils import widgets as W  # noqa: E402
+from course_utils import baselines as B
+from course_utils import metrics as M
+from course_utils import widgets as W
 
 
 @pytest.fixture(autouse=True)
@@ -307,8 +308,9 @@ def test_denoising_state_needs_image_batch() -> None:
 
 def test_denoising_explorer_slider_moves_and_caches_noise(clean_images) -> None:
     make_noisy, calls = _noise_maker(clean_images)
-    box = W.denoising_explorer(clean_images, make_noisy, {"gaussian": B.make_filter("gaussian", sigma=1.0)},
-                               levels=(0.1, 0.2, 0.3))
+    box = W.denoising_explorer(
+        clean_images, make_noisy, {"gaussian": B.make_filter("gaussian", sigma=1.0)}, levels=(0.1, 0.2, 0.3)
+    )
     _check_layout(box, 1)
     psnr_low = box.state["psnr"]["noisy"]
     first = _png(box)
@@ -385,8 +387,38 @@ def test_show_figure_inside_a_kernel_displays_through_the_output(monkeypatch) ->
     assert not plt.fignum_exists(fig.number)
 
 
-def test_in_kernel_is_false_outside_jupyter() -> None:
-    assert W._in_kernel() is False
+@pytest.mark.parametrize(
+    "shell, expected",
+    [
+        (None, False),
+        (types.SimpleNamespace(), False),
+        (types.SimpleNamespace(kernel=None), False),
+        (types.SimpleNamespace(kernel=object()), True),
+    ],
+    ids=["no IPython", "terminal IPython", "shell without kernel", "kernel"],
+)
+def test_in_kernel_asks_ipython_for_a_kernel(monkeypatch, shell, expected) -> None:
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert W._in_kernel() is expected
+
+
+@pytest.mark.slow
+def test_in_kernel_is_true_in_a_real_kernel_and_false_in_plain_python(tmp_path) -> None:
+    """Ask a real Jupyter kernel (as JupyterLab would run a lesson) and a plain interpreter."""
+    import subprocess
+    import sys
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = "from course_utils import widgets; print(widgets._in_kernel())"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert nb.cells[0].outputs[0]["text"].strip() == "True"
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert plain.stdout.strip() == "False", plain.stderr[-2000:]
 
 
 def test_figure_to_png() -> None:

@@ -109,9 +109,15 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     )
     port = _free_port()
     cmd = [
-        str(BIN / "jupyter"), "lab", "--no-browser", f"--ServerApp.root_dir={ROOT}",
-        "--LabApp.default_url=/lab/tree/notebooks", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
+        str(BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/notebooks",
+        f"--ServerApp.port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}",
+        "--LabApp.expose_app_in_browser=True",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])
     log = home / "server.log"
     with log.open("w") as log_file:
@@ -198,7 +204,7 @@ class Lab:
             try:
                 self.page.wait_for_selector(".lm-Menu .lm-Menu-item", state="visible", timeout=3000)
                 return
-            except Exception:  # the menu did not open: close whatever is in front, try again
+            except Exception:  # noqa: BLE001 - the menu did not open: close whatever is in front, try again
                 self.page.keyboard.press("Escape")
         raise AssertionError(f"menu {top!r} does not open")
 
@@ -285,14 +291,18 @@ class Lab:
 
     def widget_view(self, handle: Any) -> str:
         """What the widget around ``handle`` shows: its output area(s) and HTML summary, not the slider."""
-        box = handle.locator("xpath=ancestor::div[contains(@class,'widget-box')][.//div[contains(@class,'widget-output')]][1]")
+        box = handle.locator(
+            "xpath=ancestor::div[contains(@class,'widget-box')][.//div[contains(@class,'widget-output')]][1]"
+        )
         return box.evaluate(
             """b => Array.from(b.querySelectorAll('.widget-output, .widget-html-content'))
                      .map(e => e.innerHTML).join('\\n')"""
         )
 
     def _position(self, handle: Any) -> tuple[str | None, str]:
-        readout = handle.locator("xpath=ancestor::div[contains(@class,'widget-slider')][1]//div[contains(@class,'widget-readout')]")
+        readout = handle.locator(
+            "xpath=ancestor::div[contains(@class,'widget-slider')][1]//div[contains(@class,'widget-readout')]"
+        )
         return handle.get_attribute("aria-valuenow"), readout.first.inner_text() if readout.count() else ""
 
     def nudge(self, handle: Any, key: str = "ArrowRight", timeout_s: float = 120) -> tuple[str, str]:
@@ -324,10 +334,12 @@ class Lab:
         return before, after
 
     def _kernel_idle(self) -> bool:
-        return bool(self.page.evaluate(
-            """() => { const i = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+        return bool(
+            self.page.evaluate(
+                """() => { const i = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
                        return i && i.getAttribute('data-status') === 'idle'; }"""
-        ))
+            )
+        )
 
     def wait_kernel_idle(self, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
@@ -377,8 +389,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if os.environ.get("COURSE_BROWSER_TESTS") != "1":
         return []
     try:
-        version = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        version = subprocess.run(
+            [str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
     except OSError:
         version = f"{CHROMIUM} missing"
     return [f"browser: {version}", f"screenshots: {SCREENSHOTS}"]
-

@@ -58,18 +58,23 @@ display(widgets.VBox([slider, out]))
 
 # --------------------------------------------------------------------------- harness self-test
 def test_harness_sees_a_slider_redraw_and_tolerates_warnings(lab, scratch_dir):
-    path = _write_notebook(scratch_dir / "good.ipynb", [
-        "import sys, warnings\nwarnings.warn('only a warning')\nprint('a line on stderr', file=sys.stderr)",
-        "import os\nprint('fast', os.environ.get('COURSE_FAST'), 'offline', os.environ.get('COURSE_OFFLINE'))",
-        SLIDER_CELL,
-    ])
+    path = _write_notebook(
+        scratch_dir / "good.ipynb",
+        [
+            "import sys, warnings\nwarnings.warn('only a warning')\nprint('a line on stderr', file=sys.stderr)",
+            "import os\nprint('fast', os.environ.get('COURSE_FAST'), 'offline', os.environ.get('COURSE_OFFLINE'))",
+            SLIDER_CELL,
+        ],
+    )
     lab.open(path.relative_to(ROOT).as_posix())
     lab.run_all(timeout_s=120)
     lab.screenshot("harness-after-run-all")
     nb = lab.notebook_json()
     assert lab.errors(nb) == []
     assert lab.unexecuted_code_cells() == []
-    assert "fast 1 offline 1" in "".join(o.get("text", "") for o in nb["cells"][2]["outputs"]), "kernel env lacks fast/offline"
+    assert "fast 1 offline 1" in "".join(o.get("text", "") for o in nb["cells"][2]["outputs"]), (
+        "kernel env lacks fast/offline"
+    )
     handles = lab.sliders_with_output()
     assert handles.count() == 1
     before, after = lab.nudge(handles.first)
@@ -80,11 +85,14 @@ def test_harness_sees_a_slider_redraw_and_tolerates_warnings(lab, scratch_dir):
 
 
 def test_harness_catches_errors_that_stop_run_all(lab, scratch_dir):
-    path = _write_notebook(scratch_dir / "bad.ipynb", [
-        "x = 1",
-        "raise ValueError('deliberate failure')",
-        "print('never runs')",
-    ])
+    path = _write_notebook(
+        scratch_dir / "bad.ipynb",
+        [
+            "x = 1",
+            "raise ValueError('deliberate failure')",
+            "print('never runs')",
+        ],
+    )
     lab.open(path.relative_to(ROOT).as_posix())
     lab.run_all(timeout_s=120)
     errors = lab.errors(lab.notebook_json())
@@ -111,7 +119,9 @@ def test_lesson_runs_in_jupyterlab_with_working_widgets(lab, path):
     failures = lab.widget_render_failures()
     assert not failures, f"{path.name}: outputs/widgets failed to render: {failures}"
 
-    source = "\n".join(c.source for c in nbformat.reads(committed.decode(), as_version=4).cells if c.cell_type == "code")
+    source = "\n".join(
+        c.source for c in nbformat.reads(committed.decode(), as_version=4).cells if c.cell_type == "code"
+    )
     if stem[:2] not in WIDGET_LESSONS and not re.search(r"ipywidgets|_explorer\(|interact", source):
         return
     widgets = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .jupyter-widgets")
@@ -148,7 +158,9 @@ def test_student_sees_the_assignment_list_and_no_instructor_tools(lab):
     for tool in ("formgrader", "create-assignment", "course-list"):
         assert not any(tool in c.lower() for c in ids), f"instructor command registered: {ids}"
 
-    with page.expect_response(lambda r: re.search(r"/(courses|assignments)(\?|$)", r.url) is not None, timeout=60_000) as info:
+    with page.expect_response(
+        lambda r: re.search(r"/(courses|assignments)(\?|$)", r.url) is not None, timeout=60_000
+    ) as info:
         lab.menu("Nbgrader", "Assignment List")
     response = info.value
     assert response.status == 200, f"nbgrader student server extension answered {response.status}"
@@ -179,7 +191,9 @@ def test_assignment_list_is_usable_without_an_exchange_error(lab):
     page = lab.page
     page.goto(lab.server.url("/lab?reset"))
     page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=120_000)
-    with page.expect_response(lambda r: re.search(r"/(courses|assignments)(\?|$)", r.url) is not None, timeout=60_000) as info:
+    with page.expect_response(
+        lambda r: re.search(r"/(courses|assignments)(\?|$)", r.url) is not None, timeout=60_000
+    ) as info:
         lab.menu("Nbgrader", "Assignment List")
     answer = info.value.json()
     page.locator("#assignments").wait_for(state="visible")

@@ -1,0 +1,316 @@
+"""Two lessons in two live kernels behind one Jupyter server: does it fit in Binder's 2 GB?
+
+A student rarely shuts a kernel down: they finish lesson 01 (Run All), leave its kernel idle,
+open lesson 02 and run it.  This tool does exactly that behind a real ``jupyter server`` (as on
+Binder): it opens the first notebook in a session, runs every code cell, leaves the kernel alive
+and idle, optionally runs ``runtime.release_memory(globals())`` in it first (``--release``: what
+each lesson's last cell will do), then opens the second notebook in a second kernel and runs it.
+The resident memory of the server and all its kernels together is polled every 0.2 s.
+
+    python tools/two_kernels.py [FIRST.ipynb SECOND.ipynb] [--release] [--json out.json] [--limit-mb 2000]
+
+Default notebooks: lessons 01 and 02.  Student mode unless ``COURSE_FAST=1`` (see
+``course_utils.config``).  MB = 10**6 bytes.  Exit status 1 if a cell fails or the peak of the
+server and both kernels together exceeds ``--limit-mb``.  ``make two-kernels`` runs it in
+student mode, with and without ``--release``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+from jupyter_client import BlockingKernelClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the course_utils of this checkout, also when run as a script
+
+from course_utils import config  # noqa: E402 - after the path set-up above
+
+BIN = Path(sys.executable).parent
+RELEASE = "from course_utils import runtime as _runtime\n_runtime.release_memory(globals())"
+PROBE = (
+    "import json as _json\nfrom course_utils import runtime as _runtime\n"
+    'print(_json.dumps({"peak_mb": _runtime.peak_rss_mb(), "now_mb": _runtime.current_rss_mb()}))'
+)
+SETTLE_SECONDS = 3.0  # let an idle kernel's memory settle before reading it
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int, children: bool = True) -> float:
+    """Resident memory (MB) of ``pid`` and, with ``children``, every process it started."""
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)] if children else [proc]
+        return sum(p.memory_info().rss for p in procs) / 1e6
+    except psutil.Error:
+        return 0.0
+
+
+class Poller:
+    """Peak resident memory of a process tree, polled in a background thread."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> float:
+        now = rss_mb(self.pid)
+        self.peak = max(self.peak, now)
+        return now
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Poller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Server:
+    """A ``jupyter server`` on a free local port with a token, its runtime files in a temporary folder."""
+
+    def __init__(self, root: Path, runtime_dir: Path) -> None:
+        self.port, self.token, self.runtime_dir = _free_port(), "two-kernels", runtime_dir
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime_dir), PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+        env.pop("MPLBACKEND", None)  # kernels use the inline backend, as in JupyterLab
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # as binder/start sets it
+        cmd = [
+            str(BIN / "jupyter"),
+            "server",
+            "--no-browser",
+            f"--ServerApp.root_dir={root}",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={self.token}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read()
+        return json.loads(text) if text else None
+
+    def wait(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"jupyter server exited: {self.proc.stderr.read()[-2000:] if self.proc.stderr else ''}"
+                )
+            try:
+                self.api("GET", "status")
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"jupyter server did not answer within {timeout:.0f} s")
+
+    def open(self, notebook: Path, root: Path) -> tuple[str, BlockingKernelClient]:
+        """A session for ``notebook`` (kernel started in its folder, as JupyterLab does) and a client to it."""
+        rel = notebook.resolve().relative_to(root.resolve()).as_posix()
+        session = self.api(
+            "POST", "sessions", {"path": rel, "type": "notebook", "name": notebook.name, "kernel": {"name": "python3"}}
+        )
+        kernel_id = session["kernel"]["id"]
+        connection = self.runtime_dir / f"kernel-{kernel_id}.json"
+        for _ in range(100):
+            if connection.is_file():
+                break
+            time.sleep(0.1)
+        client = BlockingKernelClient(connection_file=str(connection))
+        client.load_connection_file()
+        client.start_channels(hb=False)  # the server watches the kernel; a slow start must not count as death
+        client.wait_for_ready(timeout=300)
+        return kernel_id, client
+
+    def kernel_pid(self, kernel_id: str) -> int | None:
+        """The kernel's process: the server's child whose command line names its connection file."""
+        for child in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                if any(kernel_id in part for part in child.cmdline()):
+                    return int(child.pid)
+            except psutil.Error:
+                continue
+        return None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def execute(client: BlockingKernelClient, code: str, timeout: float) -> tuple[str | None, str]:
+    """Run ``code``; returns (error or None, what it printed)."""
+    printed: list[str] = []
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream" and msg["content"].get("name") == "stdout":
+            printed.append(msg["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=timeout, output_hook=hook, store_history=False)
+    content = reply["content"]
+    if content["status"] != "ok":
+        return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}", "".join(printed)
+    return None, "".join(printed)
+
+
+def run_lesson(client: BlockingKernelClient, notebook: Path, timeout: float) -> tuple[str | None, float]:
+    """Every code cell of ``notebook`` in order; stops at the first error. Returns (error, seconds)."""
+    nb = nbformat.read(notebook, as_version=4)
+    start = time.perf_counter()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        error, _ = execute(client, cell.source, timeout)
+        if error is not None:
+            return f"cell {index}: {error}", time.perf_counter() - start
+    return None, time.perf_counter() - start
+
+
+def kernel_memory(client: BlockingKernelClient) -> dict[str, float]:
+    """The kernel's own peak and current memory (course_utils.runtime), MB."""
+    error, printed = execute(client, PROBE, 120)
+    if error is not None or not printed.strip():
+        return {}
+    return {k: round(float(v)) for k, v in json.loads(printed.strip().splitlines()[-1]).items()}
+
+
+def measure(first: Path, second: Path, release: bool, timeout: float) -> dict[str, Any]:
+    """Run ``first`` then ``second`` in two live kernels; memory figures of every phase (MB)."""
+    out: dict[str, Any] = {
+        "first": first.name,
+        "second": second.name,
+        "mode": config.mode_name(),
+        "release_memory": release,
+        "errors": [],
+    }
+    root = (
+        ROOT
+        if all(ROOT in nb.resolve().parents for nb in (first, second))
+        else Path(os.path.commonpath([first.resolve().parent, second.resolve().parent]))
+    )
+    with tempfile.TemporaryDirectory(prefix="two-kernels-") as tmp:
+        server = Server(root, Path(tmp))
+        try:
+            server.wait()
+            with Poller(server.proc.pid) as total:
+                out["server_alone_mb"] = round(rss_mb(server.proc.pid))
+                id1, k1 = server.open(first, root)
+                error, secs = run_lesson(k1, first, timeout)
+                out["first_seconds"] = round(secs, 1)
+                if error:
+                    out["errors"].append(f"{first.name} {error}")
+                out["first_kernel"] = kernel_memory(k1)
+                pid1 = server.kernel_pid(id1)
+                time.sleep(SETTLE_SECONDS)
+                out["first_kernel_idle_mb"] = round(rss_mb(pid1)) if pid1 else None
+                if release:
+                    error, _ = execute(k1, RELEASE, 300)
+                    if error:
+                        out["errors"].append(f"release_memory: {error}")
+                    time.sleep(SETTLE_SECONDS)
+                    out["first_kernel_released_mb"] = round(rss_mb(pid1)) if pid1 else None
+                out["idle_total_mb"] = round(total.sample())
+                id2, k2 = server.open(second, root)
+                error, secs = run_lesson(k2, second, timeout)
+                out["second_seconds"] = round(secs, 1)
+                if error:
+                    out["errors"].append(f"{second.name} {error}")
+                out["second_kernel"] = kernel_memory(k2)
+                out["end_total_mb"] = round(total.sample())
+                out["server_end_mb"] = round(rss_mb(server.proc.pid, children=False))
+                for client in (k1, k2):
+                    client.stop_channels()
+            out["peak_total_mb"] = round(total.peak)
+        finally:
+            server.stop()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="the first and the second lesson")
+    parser.add_argument(
+        "--release",
+        action="store_true",
+        help="run runtime.release_memory(globals()) in the first kernel before opening the second",
+    )
+    parser.add_argument("--limit-mb", type=float, default=2000.0, help="Binder's memory limit (default 2000 MB)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per cell")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    try:
+        config.check_environment()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[:2]
+    if len(notebooks) != 2:
+        parser.error("give exactly two notebooks (default: the first two lessons)")
+    for nb in notebooks:
+        if not nb.is_file():
+            parser.error(f"notebook not found: {nb}")
+    first, second = notebooks
+    print(
+        f"Two kernels ({config.mode_name()} mode): {first.name}, left idle"
+        f"{' after release_memory' if args.release else ''}, then {second.name}",
+        flush=True,
+    )
+    out = measure(first, second, args.release, args.timeout)
+    out["limit_mb"] = args.limit_mb
+    out["ok"] = not out["errors"] and out["peak_total_mb"] <= args.limit_mb
+    k1 = out.get("first_kernel", {})
+    print(f"  Jupyter server alone:                    {out['server_alone_mb']:>6} MB")
+    print(
+        f"  kernel 1 ({first.name}): peak {k1.get('peak_mb', '?')} MB, idle {out['first_kernel_idle_mb']} MB"
+        + (f", {out.get('first_kernel_released_mb')} MB after release_memory" if args.release else "")
+    )
+    print(f"  kernel 2 ({second.name}): peak {out.get('second_kernel', {}).get('peak_mb', '?')} MB")
+    print(f"  server + idle kernel 1:                   {out['idle_total_mb']:>6} MB")
+    print(f"  peak of server + both kernels:            {out['peak_total_mb']:>6} MB (limit {args.limit_mb:.0f} MB)")
+    for error in out["errors"]:
+        print(f"  FAILED: {error}")
+    print("  " + ("ok" if out["ok"] else "NOT ok"))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    return 0 if out["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
