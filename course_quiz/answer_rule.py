@@ -38,14 +38,18 @@ REASON_OK = "ok"
 REASON_NONE = "not answered"
 REASON_NO_CELL = "no answer cell assigning the answer variable was found"
 REASON_NO_ASSIGNMENT = "the cell does not assign the answer variable"
-REASON_SYNTAX = ("the cell is not valid Python (IPython magics such as %time or !command are not "
-                 "allowed in an answer cell)")
+REASON_SYNTAX = (
+    "the cell is not valid Python (IPython magics such as %time or !command are not allowed in an answer cell)"
+)
 REASON_TOO_LONG = f"the cell is longer than {MAX_ANSWER_CHARS} characters"
 REASON_TWICE = "the cell assigns the answer variable more than once"
-REASON_FORM = ("the answer must be assigned as qN = '<letter>' on a line of its own: not inside "
-               "if/for/while/with/try/def, not in a chained, annotated, augmented or tuple assignment")
-REASON_NOT_LITERAL = ("the answer must be a letter in quotes, not computed (no variables, calls, "
-                      "f-strings, numbers or operators)")
+REASON_FORM = (
+    "the answer must be assigned as qN = '<letter>' on a line of its own: not inside "
+    "if/for/while/with/try/def, not in a chained, annotated, augmented or tuple assignment"
+)
+REASON_NOT_LITERAL = (
+    "the answer must be a letter in quotes, not computed (no variables, calls, f-strings, numbers or operators)"
+)
 REASON_LETTER = "the answer is not one of 'a', 'b', 'c', 'd'"
 REASON_UNREADABLE = "the answer cell could not be read"
 
@@ -220,21 +224,26 @@ def check_answer_format(name, value=_UNSET):
     letter, reason, looked_at = judge(name, value)
     if letter is not None:
         where = "from your answer cell " if looked_at == "cell" else ""
-        message = (f"{name}: format OK - the grader will read {letter!r} {where}"
-                   "(this does not say whether it is right).")
+        message = f"{name}: format OK - the grader will read {letter!r} {where}(this does not say whether it is right)."
         if looked_at == "cell" and normalise_answer(value) != letter:
             try:
                 shown = repr(value)[:40]
             except Exception:  # an object whose __repr__ fails
                 shown = f"a {type(value).__name__} object"
-            message += (f" Note: {name} holds {shown} right now because of other code; the grader "
-                        f"ignores that and reads {letter!r}.")
+            message += (
+                f" Note: {name} holds {shown} right now because of other code; the grader "
+                f"ignores that and reads {letter!r}."
+            )
     elif reason in (REASON_NONE, REASON_NO_CELL) and value is None:
         message = f"{name}: not answered yet - replace None by 'a', 'b', 'c' or 'd' (in quotes)."
     else:
-        message = (f"{name}: as it stands this answer scores 0 - {reason.replace('qN', name)}. "
-                   f"Write one line {name} = 'a' (or 'b', 'c', 'd') in the answer cell and run it.")
+        message = (
+            f"{name}: as it stands this answer scores 0 - {reason.replace('qN', name)}. "
+            f"Write one line {name} = 'a' (or 'b', 'c', 'd') in the answer cell and run it."
+        )
     if looked_at == "cell" and find_answer_cell(name)[1] > 1:
-        message += (f" (Read from the last cell you ran that uses {name}; if you have changed the "
-                    "answer cell since, run it again, then this check.)")
+        message += (
+            f" (Read from the last cell you ran that uses {name}; if you have changed the "
+            "answer cell since, run it again, then this check.)"
+        )
     print(message)

@@ -49,6 +49,7 @@ GRADED_ANSWER = re.compile(r"^(?P<var>[A-Za-z_][A-Za-z0-9_]*) = (?:'(?P<letter>[
 # Cells
 # ---------------------------------------------------------------------------
 
+
 def cell_source(cell: Any) -> str | None:
     """The source of a (possibly malformed) cell as a string, or None."""
     if not isinstance(cell, dict):
@@ -92,6 +93,7 @@ def source_notebook_path(course_dir: str | Path) -> Path:
 # Reading a submission's answers (the grader's side of the rule)
 # ---------------------------------------------------------------------------
 
+
 def extract_answer(cells: Any, variable: str) -> tuple[str | None, str]:
     """The student's answer to ``variable`` in a submitted notebook's list of cells.
 
@@ -107,8 +109,11 @@ def extract_answer(cells: Any, variable: str) -> tuple[str | None, str]:
     candidates = [cell for cell in cells if grade_id(cell) == wanted]
     if not candidates:
         candidates = [
-            cell for cell in cells
-            if isinstance(cell, dict) and cell.get("cell_type") == "code" and grade_id(cell) is None
+            cell
+            for cell in cells
+            if isinstance(cell, dict)
+            and cell.get("cell_type") == "code"
+            and grade_id(cell) is None
             and answer_rule.assigns(cell_source(cell), variable)
         ]
     result: tuple[str | None, str] = (None, REASON_NO_CELL)
@@ -146,6 +151,7 @@ def read_graded_answer(cells: Any, variable: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------------------
 # The question bank (parsed from the source notebook, never executed)
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Question:
@@ -186,9 +192,8 @@ def parse_test_source(source: str, variable: str) -> Question:
             explanation_lines.append(stripped.lstrip("#").strip())
     explanation = " ".join(part for part in explanation_lines if part)
     if explanation.lower().startswith("explanation:"):
-        explanation = explanation[len("explanation:"):].strip()
-    return Question(variable=variable, lesson=lesson, explanation=explanation,
-                    key=_key_from_hidden(hidden, variable))
+        explanation = explanation[len("explanation:") :].strip()
+    return Question(variable=variable, lesson=lesson, explanation=explanation, key=_key_from_hidden(hidden, variable))
 
 
 def _key_from_hidden(hidden: str, variable: str) -> str | None:
@@ -271,8 +276,10 @@ def check_source(notebook: Any) -> list[str]:
         problems.append("duplicate grade_ids")
     setup = by_id.get(SETUP_ID)
     if setup is None or cell_source(setup) != setup_cell_source():
-        problems.append(f"{SETUP_ID}: the first code cell must be course_quiz/answer_rule.py verbatim; "
-                        "run `python quizzes/manage.py sync`")
+        problems.append(
+            f"{SETUP_ID}: the first code cell must be course_quiz/answer_rule.py verbatim; "
+            "run `python quizzes/manage.py sync`"
+        )
     questions = read_question_bank(notebook)
     if not questions:
         problems.append("no test cells named '<variable>_test' were found")
@@ -285,15 +292,18 @@ def check_source(notebook: Any) -> list[str]:
         if float(test_meta.get("points", 0)) <= 0:
             problems.append(f"{var}{TEST_SUFFIX} must be worth more than 0 points")
         if question.key not in VALID_ANSWERS:
-            problems.append(f"{var}{TEST_SUFFIX}: the hidden region must compare {var} with one of "
-                            "'a', 'b', 'c', 'd' exactly once")
+            problems.append(
+                f"{var}{TEST_SUFFIX}: the hidden region must compare {var} with one of 'a', 'b', 'c', 'd' exactly once"
+            )
         if not question.lesson:
             problems.append(f"{var}{TEST_SUFFIX}: add a visible line '# Taught in: <lesson>'")
         if not question.explanation:
             problems.append(f"{var}{TEST_SUFFIX}: add '# Explanation: ...' comment lines to the hidden region")
         if f'assert answer_format_ok("{var}")' not in split_hidden(cell_source(test_cell) or "")[0]:
-            problems.append(f"{var}{TEST_SUFFIX}: the visible part must assert "
-                            f'answer_format_ok("{var}") (the format rule the grader uses)')
+            problems.append(
+                f"{var}{TEST_SUFFIX}: the visible part must assert "
+                f'answer_format_ok("{var}") (the format rule the grader uses)'
+            )
         answer = by_id.get(var + ANSWER_SUFFIX)
         if answer is None:
             problems.append(f"{var}: no answer cell with grade_id '{var}{ANSWER_SUFFIX}'")
@@ -306,11 +316,15 @@ def check_source(notebook: Any) -> list[str]:
         if solution is None:
             problems.append(f"{var}{ANSWER_SUFFIX}: put the correct answer in a solution region")
         elif parse_answer(source, var) != (question.key, REASON_OK):
-            problems.append(f"{var}{ANSWER_SUFFIX}: the cell must assign the correct letter of the hidden "
-                            f"test once, as {var} = '<letter>' inside the solution region")
+            problems.append(
+                f"{var}{ANSWER_SUFFIX}: the cell must assign the correct letter of the hidden "
+                f"test once, as {var} = '<letter>' inside the solution region"
+            )
         if parse_answer(student_stub(source, var), var) != (None, REASON_NONE):
-            problems.append(f"{var}{ANSWER_SUFFIX}: the student version must read '{var} = None' "
-                            f"(assign {var} nowhere but in the solution region)")
+            problems.append(
+                f"{var}{ANSWER_SUFFIX}: the student version must read '{var} = None' "
+                f"(assign {var} nowhere but in the solution region)"
+            )
         if len(source) > MAX_ANSWER_CHARS // 2:
             problems.append(f"{var}{ANSWER_SUFFIX}: keep the answer cell short")
     for gid, cell in by_id.items():
@@ -320,8 +334,10 @@ def check_source(notebook: Any) -> list[str]:
         gid = grade_id(cell)
         meta = _nbgrader_meta(cell)
         if gid is None:
-            problems.append("every cell must be an nbgrader cell (read-only, answer or test): "
-                            f"found an unlabelled {cell.get('cell_type')} cell starting {(cell_source(cell) or '')[:40]!r}")
+            problems.append(
+                "every cell must be an nbgrader cell (read-only, answer or test): "
+                f"found an unlabelled {cell.get('cell_type')} cell starting {(cell_source(cell) or '')[:40]!r}"
+            )
         elif not meta.get("solution") and not meta.get("locked"):
             problems.append(f"{gid}: every cell except the answer cells must be read-only (locked)")
     return sorted(set(problems))

@@ -27,12 +27,27 @@ from .bank import ASSIGNMENT, NOTEBOOK
 from .manage import DEFAULT_COURSE_DIR
 
 #: nbgrader's working state, never copied from the instructor's folder.
-STATE = {"gradebook.db", "release", "submitted", "autograded", "feedback", "grades.csv", ".nbgrader.log",
-         "__pycache__", "item_analysis.csv", "item_analysis_summary.csv", "item_analysis.png"}
+STATE = {
+    "gradebook.db",
+    "release",
+    "submitted",
+    "autograded",
+    "feedback",
+    "grades.csv",
+    ".nbgrader.log",
+    "__pycache__",
+    "item_analysis.csv",
+    "item_analysis_summary.csv",
+    "item_analysis.png",
+}
 
 #: Extra lines that the grader ignores (they neither run nor cost the point).
-HARMLESS_EXTRAS = ("print('done')\n", "import this\n", "import sys\nsys.stderr.write('checked')\n",
-                   "# my reasoning: see lesson 01\n")
+HARMLESS_EXTRAS = (
+    "print('done')\n",
+    "import this\n",
+    "import sys\nsys.stderr.write('checked')\n",
+    "# my reasoning: see lesson 01\n",
+)
 
 
 def copy_course(course_dir: Path, dest: Path) -> Path:
@@ -168,8 +183,14 @@ def _load() -> list[float]:
         return []
 
 
-def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | None = None,
-                    report: bool = True, timeout: float | None = None) -> dict[str, Any]:
+def grade_generated(
+    n: int,
+    workdir: str | Path,
+    *,
+    course_dir: str | Path | None = None,
+    report: bool = True,
+    timeout: float | None = None,
+) -> dict[str, Any]:
     """Grade ``n`` generated submissions in ``workdir``; return timings and correctness.
 
     Returns a dict with ``n``, ``release_seconds`` (generate_assignment + key scan),
@@ -196,8 +217,13 @@ def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | Non
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     cpu_before = _children_cpu()
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(course / "manage.py"), "grade", "--course-dir", str(course)],
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, str(course / "manage.py"), "grade", "--course-dir", str(course)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     grade_s = time.perf_counter() - start
     grade_cpu = _children_cpu() - cpu_before
     got: dict[str, float] = {}
@@ -207,11 +233,17 @@ def grade_generated(n: int, workdir: str | Path, *, course_dir: str | Path | Non
             got = {row["student_id"]: float(row["raw_score"] or 0) for row in csv.DictReader(handle)}
     correct = sum(1 for student, score in expected.items() if got.get(student) == score)
     result: dict[str, Any] = {
-        "n": n, "release_seconds": round(release_s, 2), "grade_seconds": round(grade_s, 2),
-        "per_submission": round(grade_s / n, 3) if n else None, "correct": correct,
+        "n": n,
+        "release_seconds": round(release_s, 2),
+        "grade_seconds": round(grade_s, 2),
+        "per_submission": round(grade_s / n, 3) if n else None,
+        "correct": correct,
         "grade_cpu_seconds": round(grade_cpu, 2),
-        "all_correct": correct == n and proc.returncode == 0, "returncode": proc.returncode,
-        "load_before": load_before, "cpus": os.cpu_count(), "course_dir": str(course),
+        "all_correct": correct == n and proc.returncode == 0,
+        "returncode": proc.returncode,
+        "load_before": load_before,
+        "cpus": os.cpu_count(),
+        "course_dir": str(course),
         "output_tail": (proc.stdout + proc.stderr)[-2000:] if proc.returncode else "",
     }
     if report:

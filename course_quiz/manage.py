@@ -33,8 +33,14 @@ from .bank import ASSIGNMENT, NOTEBOOK, source_notebook_path
 DEFAULT_COURSE_DIR = Path(__file__).resolve().parents[1] / "quizzes"
 
 # Text that must never appear in anything a student receives.
-_LEAK_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION",
-                 ".strip().lower() ==", "Correct answer:")
+_LEAK_MARKERS = (
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    ".strip().lower() ==",
+    "Correct answer:",
+)
 
 
 @dataclass
@@ -141,8 +147,9 @@ def submitted_students(course_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in submitted.glob(f"*/{ASSIGNMENT}") if p.is_dir())
 
 
-def grade(course_dir: Path = DEFAULT_COURSE_DIR, *, reveal_answers: bool = False,
-          students: list[str] | None = None, log=print) -> GradeReport:
+def grade(
+    course_dir: Path = DEFAULT_COURSE_DIR, *, reveal_answers: bool = False, students: list[str] | None = None, log=print
+) -> GradeReport:
     """Autograde every submission, generate feedback and write ``grades.csv``.
 
     Re-running it gives the same scores: each submission is re-graded from scratch
@@ -166,7 +173,8 @@ def grade(course_dir: Path = DEFAULT_COURSE_DIR, *, reveal_answers: bool = False
             found = sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
             report.failures[student] = (
                 f"{folder} has no {NOTEBOOK}.ipynb (found: {', '.join(found) or 'nothing'}); "
-                f"copy the student's notebook to that name and grade again")
+                f"copy the student's notebook to that name and grade again"
+            )
             log(f"autograde SKIPPED for {student}: {report.failures[student]}")
             continue
         start = time.perf_counter()
@@ -238,12 +246,15 @@ def sync(course_dir: Path = DEFAULT_COURSE_DIR) -> bool:
 def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_COURSE_DIR) -> int:
     parser = argparse.ArgumentParser(description="Release, grade and analyse the autoencoder quiz (nbgrader).")
     parser.add_argument("command", choices=["release", "grade", "report", "check", "sync"])
-    parser.add_argument("--course-dir", type=Path, default=default_course_dir,
-                        help="nbgrader course directory (default: %(default)s)")
-    parser.add_argument("--reveal-answers", action="store_true",
-                        help="grade: also show the correct letters in the feedback (after the quiz closed)")
-    parser.add_argument("--student", action="append", default=None,
-                        help="grade: only this student id (repeatable)")
+    parser.add_argument(
+        "--course-dir", type=Path, default=default_course_dir, help="nbgrader course directory (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--reveal-answers",
+        action="store_true",
+        help="grade: also show the correct letters in the feedback (after the quiz closed)",
+    )
+    parser.add_argument("--student", action="append", default=None, help="grade: only this student id (repeatable)")
     args = parser.parse_args(argv)
     course_dir = args.course_dir.resolve()
     # nbgrader's gradebook triggers harmless SQLAlchemy "not in session" warnings.
@@ -285,8 +296,10 @@ def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_CO
     if report.seconds:
         mean = sum(report.seconds.values()) / len(report.seconds)
         print(f"Graded {len(report.seconds)} submission(s), {mean:.2f} s each on average.")
-        print(f"Feedback: {report.feedback_dir}/<student>/{ASSIGNMENT}/{NOTEBOOK}.html"
-              + (" (answers revealed)" if args.reveal_answers else ""))
+        print(
+            f"Feedback: {report.feedback_dir}/<student>/{ASSIGNMENT}/{NOTEBOOK}.html"
+            + (" (answers revealed)" if args.reveal_answers else "")
+        )
         print(f"Item analysis: python {Path(course_dir) / 'manage.py'} report  (or make quiz-report)")
     print(f"Grades: {report.csv_path}")
     return 1 if report.failures else 0

@@ -61,6 +61,7 @@ from .bank import (  # noqa: F401  (re-exported for nbgrader_config.py and older
 # nbgrader plug-ins
 # ---------------------------------------------------------------------------
 
+
 def _find_coursedir(obj: Any) -> Any:
     """The CourseDirectory of the nbgrader converter that owns ``obj``."""
     while obj is not None:
@@ -68,8 +69,7 @@ def _find_coursedir(obj: Any) -> Any:
         if coursedir is not None:
             return coursedir
         obj = getattr(obj, "parent", None)
-    raise RuntimeError("course_quiz plug-ins must run inside an nbgrader converter "
-                       "(autograde / generate_feedback)")
+    raise RuntimeError("course_quiz plug-ins must run inside an nbgrader converter (autograde / generate_feedback)")
 
 
 class RebuildFromSource(NbGraderPreprocessor):
@@ -125,7 +125,7 @@ class TolerantNotebookExporter(NotebookExporter):
         path, basename = os.path.split(filename)
         resources["metadata"]["name"] = os.path.splitext(basename)[0]
         resources["metadata"]["path"] = path
-        modified = datetime.datetime.fromtimestamp(os.path.getmtime(filename), tz=datetime.timezone.utc)
+        modified = datetime.datetime.fromtimestamp(os.path.getmtime(filename), tz=datetime.UTC)
         resources["metadata"]["modified_date"] = modified.strftime("%B %d, %Y")
         return self.from_notebook_node(self._read(filename), resources=resources, **kw)
 
@@ -144,8 +144,12 @@ class TolerantNotebookExporter(NotebookExporter):
         except Exception as error:  # reading is pure parsing: any failure means "not a notebook"
             if not getattr(self.parent, "_sanitizing", True):
                 raise  # nbgrader's second pass reads our own rebuilt file: never paper over that
-            self.log.warning("Unreadable submission %s (%s: %s); grading it as an empty notebook",
-                             filename, type(error).__name__, str(error)[:200])
+            self.log.warning(
+                "Unreadable submission %s (%s: %s); grading it as an empty notebook",
+                filename,
+                type(error).__name__,
+                str(error)[:200],
+            )
             return nbformat.v4.new_notebook()
 
 
@@ -177,10 +181,13 @@ class SubprocessExecute(NbGraderPreprocessor):
                 if match is None or grade_id != match.group("var") + ANSWER_SUFFIX:
                     raise RuntimeError(
                         f"refusing to execute answer cell {grade_id!r}: it was not rebuilt from the "
-                        "source (is RebuildFromSource first in Autograde.sanitize_preprocessors?)")
+                        "source (is RebuildFromSource first in Autograde.sanitize_preprocessors?)"
+                    )
             elif not nbgrader.get("locked"):
-                raise RuntimeError("refusing to execute a code cell that is neither read-only nor an "
-                                   f"answer cell: {cell.source[:60]!r}")
+                raise RuntimeError(
+                    "refusing to execute a code cell that is neither read-only nor an "
+                    f"answer cell: {cell.source[:60]!r}"
+                )
 
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
         import json
@@ -194,8 +201,13 @@ class SubprocessExecute(NbGraderPreprocessor):
         cwd = resources.get("metadata", {}).get("path") or None
         try:
             completed = subprocess.run(
-                [sys.executable, "-I", str(runner_path)], input=request, capture_output=True, text=True,
-                timeout=self.overall_timeout, cwd=cwd, check=False,
+                [sys.executable, "-I", str(runner_path)],
+                input=request,
+                capture_output=True,
+                text=True,
+                timeout=self.overall_timeout,
+                cwd=cwd,
+                check=False,
             )
         except subprocess.TimeoutExpired as error:
             raise RuntimeError(f"the quiz notebook did not finish within {self.overall_timeout} s") from error

@@ -42,8 +42,7 @@ from .bank import ASSIGNMENT, NOTEBOOK
 
 EASY, HARD, LOW_DISCRIMINATION, GROUP_SHARE = 0.9, 0.3, 0.1, 0.27
 CATEGORIES = (*VALID_ANSWERS, "invalid", "blank")
-CSV_COLUMNS = ["question", "n", "key", "p_correct", "discrimination", "upper_lower",
-               *CATEGORIES, "flags", "lesson"]
+CSV_COLUMNS = ["question", "n", "key", "p_correct", "discrimination", "upper_lower", *CATEGORIES, "flags", "lesson"]
 
 
 @dataclass
@@ -135,8 +134,9 @@ def _pearson(x: list[float], y: list[float]) -> float:
     return sxy / math.sqrt(sxx * syy)
 
 
-def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
-            lessons: Mapping[str, str] | None = None) -> tuple[list[ItemStats], QuizStats, dict[str, int]]:
+def analyse(
+    responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str], lessons: Mapping[str, str] | None = None
+) -> tuple[list[ItemStats], QuizStats, dict[str, int]]:
     """Item and quiz statistics of ``responses[student][question]`` (a category) against ``key``."""
     students = sorted(responses)
     questions = list(key)
@@ -153,7 +153,7 @@ def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
         p = _mean(x)
         disc = _pearson(x, rest)
         ranked = sorted(range(n), key=lambda i: (rest[i], students[i]))  # by the rest score, ties by id
-        lower, upper = ranked[:group], ranked[n - group:]
+        lower, upper = ranked[:group], ranked[n - group :]
         ul = (_mean([x[i] for i in upper]) - _mean([x[i] for i in lower])) if group else math.nan
         flags = []
         if n:
@@ -168,8 +168,19 @@ def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
             elif disc < LOW_DISCRIMINATION:
                 flags.append("low discrimination")
             flags += [f"distractor {c} never chosen" for c in VALID_ANSWERS if c != key[q] and counts[c] == 0]
-        items.append(ItemStats(question=q, key=key[q], n=n, p_correct=p, discrimination=disc, upper_lower=ul,
-                               counts=counts, flags=flags, lesson=(lessons or {}).get(q, "")))
+        items.append(
+            ItemStats(
+                question=q,
+                key=key[q],
+                n=n,
+                p_correct=p,
+                discrimination=disc,
+                upper_lower=ul,
+                counts=counts,
+                flags=flags,
+                lesson=(lessons or {}).get(q, ""),
+            )
+        )
 
     scores = [float(totals[s]) for s in students]
     mean = _mean(scores)
@@ -180,8 +191,17 @@ def analyse(responses: Mapping[str, Mapping[str, str]], key: Mapping[str, str],
     ordered = sorted(scores)
     median = ((ordered[(n - 1) // 2] + ordered[n // 2]) / 2) if n else math.nan
     sem = sd * math.sqrt(1 - kr20) if not math.isnan(kr20) and kr20 <= 1 else math.nan
-    quiz = QuizStats(n_students=n, n_questions=k, mean=mean, sd=sd, minimum=min(scores, default=math.nan),
-                     median=median, maximum=max(scores, default=math.nan), kr20=kr20, sem=sem)
+    quiz = QuizStats(
+        n_students=n,
+        n_questions=k,
+        mean=mean,
+        sd=sd,
+        minimum=min(scores, default=math.nan),
+        median=median,
+        maximum=max(scores, default=math.nan),
+        kr20=kr20,
+        sem=sem,
+    )
     return items, quiz, totals
 
 
@@ -193,8 +213,11 @@ def _read_raw_scores(csv_path: Path) -> dict[str, float]:
     if not csv_path.is_file():
         return {}
     with csv_path.open(newline="") as handle:
-        return {row["student_id"]: float(row["raw_score"] or 0) for row in csv.DictReader(handle)
-                if row.get("assignment") == ASSIGNMENT}
+        return {
+            row["student_id"]: float(row["raw_score"] or 0)
+            for row in csv.DictReader(handle)
+            if row.get("assignment") == ASSIGNMENT
+        }
 
 
 def write_report(course_dir: Path, out_dir: Path | None = None, *, figure: bool = True) -> ItemReport:
@@ -212,16 +235,34 @@ def write_report(course_dir: Path, out_dir: Path | None = None, *, figure: bool 
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for item in items:
-            writer.writerow([item.question, item.n, item.key, _fmt(item.p_correct), _fmt(item.discrimination),
-                             _fmt(item.upper_lower), *(item.counts[c] for c in CATEGORIES),
-                             "; ".join(item.flags), item.lesson])
+            writer.writerow(
+                [
+                    item.question,
+                    item.n,
+                    item.key,
+                    _fmt(item.p_correct),
+                    _fmt(item.discrimination),
+                    _fmt(item.upper_lower),
+                    *(item.counts[c] for c in CATEGORIES),
+                    "; ".join(item.flags),
+                    item.lesson,
+                ]
+            )
     report.summary_path = out_dir / "item_analysis_summary.csv"
     with report.summary_path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["statistic", "value"])
-        for name, value in [("students", quiz.n_students), ("questions", quiz.n_questions), ("mean", quiz.mean),
-                            ("sd", quiz.sd), ("min", quiz.minimum), ("median", quiz.median),
-                            ("max", quiz.maximum), ("kr20", quiz.kr20), ("sem", quiz.sem)]:
+        for name, value in [
+            ("students", quiz.n_students),
+            ("questions", quiz.n_questions),
+            ("mean", quiz.mean),
+            ("sd", quiz.sd),
+            ("min", quiz.minimum),
+            ("median", quiz.median),
+            ("max", quiz.maximum),
+            ("kr20", quiz.kr20),
+            ("sem", quiz.sem),
+        ]:
             writer.writerow([name, value if isinstance(value, int) else _fmt(value)])
     # the gradebook's totals must equal what we read (1 point per question)
     for student, raw in _read_raw_scores(course_dir / "grades.csv").items():
@@ -250,18 +291,34 @@ def plot(report: ItemReport, path: Path) -> Path:
     ax.bar(xs, [item.p_correct for item in items], color=colours)
     for level in (HARD, EASY):
         ax.axhline(level, color="grey", linestyle="--", linewidth=1)
-    ax.set(xticks=xs, xticklabels=names, ylim=(0, 1.05), ylabel="share correct",
-           title=f"Share correct (red: > {EASY} or < {HARD})")
+    ax.set(
+        xticks=xs,
+        xticklabels=names,
+        ylim=(0, 1.05),
+        ylabel="share correct",
+        title=f"Share correct (red: > {EASY} or < {HARD})",
+    )
 
     ax = axes[0, 1]
     disc = [0.0 if math.isnan(item.discrimination) else item.discrimination for item in items]
-    colours = ["lightgrey" if math.isnan(item.discrimination) else
-               "tab:red" if item.discrimination < LOW_DISCRIMINATION else "tab:green" for item in items]
+    colours = [
+        "lightgrey"
+        if math.isnan(item.discrimination)
+        else "tab:red"
+        if item.discrimination < LOW_DISCRIMINATION
+        else "tab:green"
+        for item in items
+    ]
     ax.bar(xs, disc, color=colours)
     ax.axhline(LOW_DISCRIMINATION, color="grey", linestyle="--", linewidth=1)
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set(xticks=xs, xticklabels=names, ylim=(min(-0.3, min(disc, default=0) - 0.05), 1.0),
-           ylabel="point-biserial r (item vs rest)", title=f"Discrimination (red: < {LOW_DISCRIMINATION}; grey: undefined)")
+    ax.set(
+        xticks=xs,
+        xticklabels=names,
+        ylim=(min(-0.3, min(disc, default=0) - 0.05), 1.0),
+        ylabel="point-biserial r (item vs rest)",
+        title=f"Discrimination (red: < {LOW_DISCRIMINATION}; grey: undefined)",
+    )
 
     ax = axes[1, 0]
     palette = {"a": "#4e79a7", "b": "#f28e2b", "c": "#59a14f", "d": "#b07aa1", "invalid": "#e15759", "blank": "#bab0ac"}
@@ -274,8 +331,13 @@ def plot(report: ItemReport, path: Path) -> Path:
                 bar.set_edgecolor("black")
                 bar.set_linewidth(2)
         bottom = [b + s for b, s in zip(bottom, shares)]
-    ax.set(xticks=xs, xticklabels=names, ylim=(0, 1), ylabel="share of students",
-           title="Choices per question (the key is outlined in black)")
+    ax.set(
+        xticks=xs,
+        xticklabels=names,
+        ylim=(0, 1),
+        ylabel="share of students",
+        title="Choices per question (the key is outlined in black)",
+    )
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=palette[c], label=c) for c in CATEGORIES]
@@ -286,8 +348,11 @@ def plot(report: ItemReport, path: Path) -> Path:
     scores = list(report.scores.values())
     ax.hist(scores, bins=[b - 0.5 for b in range(quiz.n_questions + 2)], color="tab:blue", edgecolor="white")
     ax.axvline(quiz.mean, color="black", linestyle="--", linewidth=1)
-    ax.set(xlabel="score (questions right)", ylabel="students",
-           title=f"{quiz.n_students} students: mean {quiz.mean:.2f}, sd {quiz.sd:.2f}, KR-20 {_fmt(quiz.kr20) or 'n/a'}")
+    ax.set(
+        xlabel="score (questions right)",
+        ylabel="students",
+        title=f"{quiz.n_students} students: mean {quiz.mean:.2f}, sd {quiz.sd:.2f}, KR-20 {_fmt(quiz.kr20) or 'n/a'}",
+    )
     fig.suptitle("Quiz item analysis")
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -299,17 +364,28 @@ def format_summary(report: ItemReport) -> str:
     if not report.n_students:
         return "No graded notebooks found in autograded/: run `make grade` (manage.py grade) first."
     quiz = report.quiz
-    lines = [f"{'question':<9}{'n':>5}{'key':>4}{'p':>7}{'disc':>7}{'U-L':>7}"
-             + "".join(f"{c:>8}" for c in CATEGORIES) + "  flags"]
+    lines = [
+        f"{'question':<9}{'n':>5}{'key':>4}{'p':>7}{'disc':>7}{'U-L':>7}"
+        + "".join(f"{c:>8}" for c in CATEGORIES)
+        + "  flags"
+    ]
     for item in report.items:
-        lines.append(f"{item.question:<9}{item.n:>5}{item.key:>4}{_fmt(item.p_correct):>7}"
-                     f"{_fmt(item.discrimination) or '-':>7}{_fmt(item.upper_lower):>7}"
-                     + "".join(f"{item.counts[c]:>8}" for c in CATEGORIES) + "  " + "; ".join(item.flags))
+        lines.append(
+            f"{item.question:<9}{item.n:>5}{item.key:>4}{_fmt(item.p_correct):>7}"
+            f"{_fmt(item.discrimination) or '-':>7}{_fmt(item.upper_lower):>7}"
+            + "".join(f"{item.counts[c]:>8}" for c in CATEGORIES)
+            + "  "
+            + "; ".join(item.flags)
+        )
     lines.append("")
-    lines.append(f"{quiz.n_students} students, {quiz.n_questions} questions: mean {quiz.mean:.2f}, "
-                 f"sd {quiz.sd:.2f}, min {quiz.minimum:g}, median {quiz.median:g}, max {quiz.maximum:g}, "
-                 f"KR-20 {_fmt(quiz.kr20) or 'n/a'}, SEM {_fmt(quiz.sem) or 'n/a'}")
+    lines.append(
+        f"{quiz.n_students} students, {quiz.n_questions} questions: mean {quiz.mean:.2f}, "
+        f"sd {quiz.sd:.2f}, min {quiz.minimum:g}, median {quiz.median:g}, max {quiz.maximum:g}, "
+        f"KR-20 {_fmt(quiz.kr20) or 'n/a'}, SEM {_fmt(quiz.sem) or 'n/a'}"
+    )
     for mismatch in report.mismatches:
         lines.append(f"WARNING: score differs from the gradebook: {mismatch}")
-    lines.append(f"Written: {report.csv_path}, {report.summary_path}" + (f", {report.png_path}" if report.png_path else ""))
+    lines.append(
+        f"Written: {report.csv_path}, {report.summary_path}" + (f", {report.png_path}" if report.png_path else "")
+    )
     return "\n".join(lines)

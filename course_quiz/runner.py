@@ -43,8 +43,12 @@ def _stream(name: str, text: str) -> dict:
 
 def _error(error: BaseException) -> dict:
     lines = traceback.format_exception(type(error), error, error.__traceback__)
-    return {"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
-            "traceback": [line.rstrip("\n") for line in lines]}
+    return {
+        "output_type": "error",
+        "ename": type(error).__name__,
+        "evalue": str(error),
+        "traceback": [line.rstrip("\n") for line in lines],
+    }
 
 
 def run_cell(source: str, namespace: dict, timeout: int, count: int) -> list[dict]:
@@ -65,8 +69,12 @@ def run_cell(source: str, namespace: dict, timeout: int, count: int) -> list[dic
                 if last is not None:
                     value = eval(compile(ast.Expression(last.value), f"<cell {count}>", "eval"), namespace)
                     if value is not None:
-                        result = {"output_type": "execute_result", "execution_count": count,
-                                  "data": {"text/plain": repr(value)}, "metadata": {}}
+                        result = {
+                            "output_type": "execute_result",
+                            "execution_count": count,
+                            "data": {"text/plain": repr(value)},
+                            "metadata": {},
+                        }
         finally:
             signal.alarm(0)
     except BaseException as error:  # noqa: BLE001 - a kernel reports every exception as an output
@@ -89,8 +97,9 @@ def main() -> None:
     os.dup2(devnull, 1)  # stray writes to the raw stdout cannot corrupt the results
     signal.signal(signal.SIGALRM, _on_alarm)
     namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
-    results = [run_cell(source, namespace, request["timeout"], count)
-               for count, source in enumerate(request["cells"], start=1)]
+    results = [
+        run_cell(source, namespace, request["timeout"], count) for count, source in enumerate(request["cells"], start=1)
+    ]
     with os.fdopen(results_fd, "w", encoding="utf-8") as handle:
         json.dump(results, handle)
 

@@ -33,8 +33,10 @@ from nbgrader.preprocessors import (
 try:
     from course_quiz import nbgrader_plugins as quiz
 except ImportError as error:  # pragma: no cover - a hub image without the course package
-    raise ImportError("the quiz needs the course package: pip install -e '.[instructor]' from the "
-                      "course repository (or pip install 'course_utils[instructor]')") from error
+    raise ImportError(
+        "the quiz needs the course package: pip install -e '.[instructor]' from the "
+        "course repository (or pip install 'course_utils[instructor]')"
+    ) from error
 
 _HERE = Path(__file__).resolve().parent
 

@@ -47,7 +47,11 @@ def _notebook(tmp_path: Path, *cells: str, name: str = "07_demo.ipynb") -> Path:
 
 
 def test_export_writes_checks_and_removes_stale(tmp_path):
-    _notebook(tmp_path, "#@save\nimport math\n\ndef area(r):\n    'Area.'\n    return math.pi * r * r", "x = area(2)\nprint(x)")
+    _notebook(
+        tmp_path,
+        "#@save\nimport math\n\ndef area(r):\n    'Area.'\n    return math.pi * r * r",
+        "x = area(2)\nprint(x)",
+    )
     out = tmp_path / "lessons"
     out.mkdir()
     assert export_lessons.export(check=True, notebooks=tmp_path / "notebooks", out=out)  # missing module

@@ -35,11 +35,13 @@ KEY = bank.answer_key(SOURCE_NB)
 DOC_EXCHANGE = "/srv/nbgrader/exchange"
 
 # `nbgrader ...` as a user of a Zero-to-JupyterHub server: OS user jovyan, JUPYTERHUB_USER = the student
-LAUNCH = ("import sys, nbgrader.utils as u\n"
-          "u.get_osusername = lambda: 'jovyan'\n"
-          "from nbgrader.apps.nbgraderapp import main\n"
-          "sys.argv[0] = 'nbgrader'\n"
-          "sys.exit(main())\n")
+LAUNCH = (
+    "import sys, nbgrader.utils as u\n"
+    "u.get_osusername = lambda: 'jovyan'\n"
+    "from nbgrader.apps.nbgraderapp import main\n"
+    "sys.argv[0] = 'nbgrader'\n"
+    "sys.exit(main())\n"
+)
 
 
 DOC_COURSE = "/home/jupyter-teacher/autoencoder-course/quizzes"
@@ -85,17 +87,23 @@ class Class:
         assert DOC_COURSE in user_config
         (self.instructor_home / ".jupyter").mkdir()
         (self.instructor_home / ".jupyter" / "nbgrader_config.py").write_text(
-            user_config.replace(DOC_COURSE, str(self.course)), encoding="utf-8")
-        self.env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-                        JUPYTER_CONFIG_PATH=str(etc), JUPYTER_CONFIG_DIR=str(tmp / "no-user-config"))
+            user_config.replace(DOC_COURSE, str(self.course)), encoding="utf-8"
+        )
+        self.env = dict(
+            os.environ,
+            PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+            JUPYTER_CONFIG_PATH=str(etc),
+            JUPYTER_CONFIG_DIR=str(tmp / "no-user-config"),
+        )
         self.env.pop("JUPYTERHUB_USER", None)
 
     def nbgrader(self, user: str, *args: str, cwd: Path, config_dir: Path | None = None) -> str:
         env = dict(self.env, HOME=str(cwd), JUPYTERHUB_USER=user)
         if config_dir is not None:
             env["JUPYTER_CONFIG_DIR"] = str(config_dir)
-        done = subprocess.run([sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        )
         log = done.stdout + done.stderr
         assert done.returncode == 0, f"nbgrader {' '.join(args)} as {user} failed:\n{log[-3000:]}"
         return log
@@ -103,8 +111,7 @@ class Class:
     def instructor(self, *args: str) -> str:
         """As the instructor, from their home folder (not quizzes/): the quiz configuration comes
         in through their ~/.jupyter/nbgrader_config.py, as for the formgrader."""
-        return self.nbgrader("teacher", *args, cwd=self.instructor_home,
-                             config_dir=self.instructor_home / ".jupyter")
+        return self.nbgrader("teacher", *args, cwd=self.instructor_home, config_dir=self.instructor_home / ".jupyter")
 
     def home(self, student: str) -> Path:
         home = self.tmp / "home" / student
@@ -133,8 +140,10 @@ def test_exchange_round_trip_for_a_class(tmp_path):
         "alice": ({q: f"{q} = '{k}'" for q, k in KEY.items()}, len(KEY)),
         "bob": ({q: f"{q} = '{_other(k)}'" for q, k in KEY.items()}, 0),
         # extra lines next to the right letter count; the first one tries to write a file (never run)
-        "carol": ({q: (f"print('sure')\n{q} = '{k.upper()}'" if q in right_half else f"{q} = None")
-                   for q, k in KEY.items()}, len(right_half)),
+        "carol": (
+            {q: (f"print('sure')\n{q} = '{k.upper()}'" if q in right_half else f"{q} = None") for q, k in KEY.items()},
+            len(right_half),
+        ),
     }
     plans["carol"][0][first] = f"open({str(pwned)!r}, 'w').write('x')\n{first} = '{KEY[first]}'"
 
@@ -181,8 +190,9 @@ def test_exchange_round_trip_for_a_class(tmp_path):
         pages = list((home / ASSIGNMENT / "feedback").rglob(f"{ASSIGNMENT}.html"))
         assert len(pages) == 1, student
         text = pages[0].read_text(encoding="utf-8")
-        assert f"Score: {expected:g}" in re.sub(r"<[^>]+>", " ", text).replace("\n", " ") or \
-            f"{float(expected)}" in text
+        assert (
+            f"Score: {expected:g}" in re.sub(r"<[^>]+>", " ", text).replace("\n", " ") or f"{float(expected)}" in text
+        )
         assert text.count(": correct") == expected and text.count(": not correct") == len(KEY) - expected
         # the feedback a student fetched holds no key: no hidden check, no correct letter
         assert manage.scan_for_key(pages[0].parent, klass.course, own_answers_allowed=True) == []

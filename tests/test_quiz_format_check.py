@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from quiz_cases import CASES, NOT_RUN_IN_KERNEL
 
 from course_quiz import answer_rule, bank
-from quiz_cases import CASES, NOT_RUN_IN_KERNEL
 
 jupyter_client = pytest.importorskip("jupyter_client")
 pytestmark = pytest.mark.slow
@@ -79,8 +79,11 @@ def verdict(text: str) -> str | None:
 CHECK = 'check_answer_format("q1")\nprint(answer_format_ok("q1"))'  # as in the quiz's format and test cells
 
 
-@pytest.mark.parametrize("source, letter, reason", [c for c in CASES if c[0] not in NOT_RUN_IN_KERNEL],
-                         ids=lambda v: repr(v)[:40] if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "source, letter, reason",
+    [c for c in CASES if c[0] not in NOT_RUN_IN_KERNEL],
+    ids=lambda v: repr(v)[:40] if isinstance(v, str) else None,
+)
 def test_format_check_says_what_the_grader_reads(kernel, source, letter, reason):
     cell = COMMENT + source
     expected = answer_rule.parse_answer(cell, "q1")
@@ -122,8 +125,9 @@ def test_format_check_uses_the_cell_not_the_value(kernel):
 def test_self_check_in_the_kernel_judges_the_cells(kernel):
     kernel.run("# Your answer to question 2 (q2)\nq2 = 'a'\nq2 = 'b'")
     kernel.run("# Your answer to question 3 (q3)\nprint('sure')\nq3 = 'D'")
-    text, errors = kernel.run("from course_utils.quiz import self_check\nreport = self_check(globals())\n"
-                              "print(report['q2'], report['q3'])")
+    text, errors = kernel.run(
+        "from course_utils.quiz import self_check\nreport = self_check(globals())\nprint(report['q2'], report['q3'])"
+    )
     assert errors == []
     assert text.strip().splitlines()[-1] == "invalid ok"
     assert "the grader reads 'd'" in text and answer_rule.REASON_TWICE in text
@@ -163,19 +167,28 @@ def test_run_all_and_validate_agree_with_the_grader(tmp_path):
     wrong = {q: "abcd"[("abcd".index(k) + 1) % 4] for q, k in KEY.items()}
     comment = "# Your answer to question {n} ({q}): replace None by 'a', 'b', 'c' or 'd', in quotes.\n"
     bodies = {  # answer cell bodies: what a student might write
-        "q1": "print('done')\nq1 = '{k}'", "q2": "import this\nq2 = '{w}'", "q3": "q3 = '{k}'\nq3 = '{k}'",
-        "q4": "if True:\n    q4 = '{k}'", "q5": "import sys\nsys.stderr.write('ok')\nq5 = ' {K} '",
-        "q6": "q6 = '{k}' + ''", "q7": "q7 = None", "q8": "q8 = '{k}'  # sure", "q9": "q = '{k}'",
+        "q1": "print('done')\nq1 = '{k}'",
+        "q2": "import this\nq2 = '{w}'",
+        "q3": "q3 = '{k}'\nq3 = '{k}'",
+        "q4": "if True:\n    q4 = '{k}'",
+        "q5": "import sys\nsys.stderr.write('ok')\nq5 = ' {K} '",
+        "q6": "q6 = '{k}' + ''",
+        "q7": "q7 = None",
+        "q8": "q8 = '{k}'  # sure",
+        "q9": "q = '{k}'",
         "q10": "q10 = 'e'",
     }
-    answers = {q: comment.format(n=q[1:], q=q) + body.format(k=KEY[q], K=KEY[q].upper(), w=wrong[q])
-               for q, body in bodies.items()}
+    answers = {
+        q: comment.format(n=q[1:], q=q) + body.format(k=KEY[q], K=KEY[q].upper(), w=wrong[q])
+        for q, body in bodies.items()
+    }
     graded = {q: answer_rule.parse_answer(src, q)[0] for q, src in answers.items()}
     assert [q for q, letter in graded.items() if letter] == ["q1", "q2", "q5", "q8"]
 
     nb = nbformat.reads(json.dumps(_fill(release_nb, answers)), as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
     for cell in nb.cells:
         gid = bank.grade_id(cell) or ""
@@ -190,7 +203,7 @@ def test_run_all_and_validate_agree_with_the_grader(tmp_path):
         if gid == "self_check":
             text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
             for q, letter in graded.items():
-                line = next(l for l in text.splitlines() if l.strip().startswith(f"{q}:"))
+                line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"{q}:"))
                 assert ("format OK" in line) == (letter is not None), line
 
     # nbgrader's Validate button (visible tests only): fails exactly the cells the grader scores 0

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from quiz_cases import CASES
 
 from course_quiz import answer_rule, bank
-from quiz_cases import CASES
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbgrader")
@@ -45,26 +45,30 @@ def test_answer_rule_is_standard_library_only_and_never_imports_ipython():
     text = Path(answer_rule.__file__).read_text(encoding="utf-8")
     imports = {line.split()[1] for line in text.splitlines() if line.startswith("import ")}
     assert imports <= {"ast", "re", "sys", "warnings"}, imports
-    assert "from " not in "\n".join(l for l in text.splitlines() if l.startswith("from "))
-    code = ("import sys, io, contextlib\n"
-            "from course_quiz import answer_rule as r\n"
-            "out = io.StringIO()\n"
-            "with contextlib.redirect_stdout(out):\n"
-            "    r.check_answer_format('q1', 'C ')\n"
-            "assert 'IPython' not in sys.modules and 'nbgrader' not in sys.modules\n"
-            "assert r.judge('q1', ' c') == ('c', r.REASON_OK, 'value')\n"
-            "assert r.judge('q1', 3)[:2] == (None, r.REASON_NOT_LITERAL)\n"
-            "print(out.getvalue())\n")
+    assert "from " not in "\n".join(ln for ln in text.splitlines() if ln.startswith("from "))
+    code = (
+        "import sys, io, contextlib\n"
+        "from course_quiz import answer_rule as r\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    r.check_answer_format('q1', 'C ')\n"
+        "assert 'IPython' not in sys.modules and 'nbgrader' not in sys.modules\n"
+        "assert r.judge('q1', ' c') == ('c', r.REASON_OK, 'value')\n"
+        "assert r.judge('q1', 3)[:2] == (None, r.REASON_NOT_LITERAL)\n"
+        "print(out.getvalue())\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "format OK - the grader will read 'c'" in done.stdout
 
 
 def test_importing_course_quiz_does_not_import_nbgrader():
-    code = ("import sys\nimport course_quiz, course_quiz.answer_rule, course_quiz.bank, course_quiz.report\n"
-            "import course_quiz.manage, course_quiz.bench, course_quiz.runner\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('nbgrader', 'nbconvert', 'IPython')]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys\nimport course_quiz, course_quiz.answer_rule, course_quiz.bank, course_quiz.report\n"
+        "import course_quiz.manage, course_quiz.bench, course_quiz.runner\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('nbgrader', 'nbconvert', 'IPython')]\n"
+        "assert not bad, bad\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
@@ -100,8 +104,9 @@ def test_extract_answer_falls_back_to_unlabelled_assignments():
     assert grading.extract_answer([_cell("print(1)")], "q1") == (None, answer_rule.REASON_NO_CELL)
 
 
-@pytest.mark.parametrize("cells", [None, "cells", [1, "x", None], [{"metadata": "weird", "source": 5}],
-                                   [{"metadata": {"nbgrader": "x"}}]])
+@pytest.mark.parametrize(
+    "cells", [None, "cells", [1, "x", None], [{"metadata": "weird", "source": 5}], [{"metadata": {"nbgrader": "x"}}]]
+)
 def test_extract_answer_survives_malformed_notebooks(cells):
     assert grading.extract_answer(cells, "q1")[0] is None
 
@@ -149,22 +154,38 @@ def test_q8_explanation_separates_copying_from_over_fitting():
     assert "noise" in text  # says what does reveal copying
 
 
-@pytest.mark.parametrize("breakage, message", [
-    (lambda nb: _edit(nb, "q2_test", lambda s: s.replace(f'== "{KEY["q2"]}"', '== "e"')), "compare q2"),
-    (lambda nb: _edit(nb, "q4_test", lambda s: "\n".join(l for l in s.split("\n") if "Explanation" not in l
-                                                          and not l.startswith("# ") or "Taught" in l
-                                                          or "Question" in l)), "Explanation"),
-    (lambda nb: _edit(nb, "q5_test", lambda s: s.replace("# Taught in:", "# Lesson:")), "Taught in"),
-    (lambda nb: _edit(nb, "q6_answer", lambda s: s.replace(f"q6 = '{KEY['q6']}'", f"q6 = '{_other(KEY['q6'])}'")),
-     "correct letter of the hidden test"),
-    (lambda nb: _edit(nb, "q7_answer", lambda s: "q7 = None\n" + s), "nowhere but in the solution region"),
-    (lambda nb: _edit(nb, "q7_answer", lambda s: s.replace("BEGIN SOLUTION", "BEGIN")), "solution region"),
-    (lambda nb: _edit(nb, "setup", lambda s: s + "\nVALID_ANSWERS = ('a',)"), "answer_rule.py verbatim"),
-    (lambda nb: _edit(nb, "q3_test", lambda s: s.replace("answer_format_ok", "answer_ok")), "answer_format_ok"),
-    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("print('hi')")), "unlabelled"),
-    (lambda nb: _meta(nb, "q8_prompt", locked=False), "read-only"),
-    (lambda nb: _meta(nb, "q9_test", points=0), "more than 0 points"),
-])
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda nb: _edit(nb, "q2_test", lambda s: s.replace(f'== "{KEY["q2"]}"', '== "e"')), "compare q2"),
+        (
+            lambda nb: _edit(
+                nb,
+                "q4_test",
+                lambda s: "\n".join(
+                    ln
+                    for ln in s.split("\n")
+                    if "Explanation" not in ln and not ln.startswith("# ") or "Taught" in ln or "Question" in ln
+                ),
+            ),
+            "Explanation",
+        ),
+        (lambda nb: _edit(nb, "q5_test", lambda s: s.replace("# Taught in:", "# Lesson:")), "Taught in"),
+        (
+            lambda nb: _edit(
+                nb, "q6_answer", lambda s: s.replace(f"q6 = '{KEY['q6']}'", f"q6 = '{_other(KEY['q6'])}'")
+            ),
+            "correct letter of the hidden test",
+        ),
+        (lambda nb: _edit(nb, "q7_answer", lambda s: "q7 = None\n" + s), "nowhere but in the solution region"),
+        (lambda nb: _edit(nb, "q7_answer", lambda s: s.replace("BEGIN SOLUTION", "BEGIN")), "solution region"),
+        (lambda nb: _edit(nb, "setup", lambda s: s + "\nVALID_ANSWERS = ('a',)"), "answer_rule.py verbatim"),
+        (lambda nb: _edit(nb, "q3_test", lambda s: s.replace("answer_format_ok", "answer_ok")), "answer_format_ok"),
+        (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("print('hi')")), "unlabelled"),
+        (lambda nb: _meta(nb, "q8_prompt", locked=False), "read-only"),
+        (lambda nb: _meta(nb, "q9_test", points=0), "more than 0 points"),
+    ],
+)
 def test_check_source_reports_broken_questions(breakage, message):
     nb = _source_nb()
     breakage(nb)
@@ -190,8 +211,11 @@ def test_feedback_preprocessor_hides_the_check_and_can_reveal_it():
     nb = _source_nb()
     cell = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "q1_test")
     key, lesson = KEY["q1"], bank.read_question_bank(SOURCE_NB)[0].lesson
-    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="",
-                                           traceback=[f"assert q1.strip().lower() == \"{key}\""])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error", ename="AssertionError", evalue="", traceback=[f'assert q1.strip().lower() == "{key}"']
+        )
+    ]
     wrong = copy.deepcopy(cell)
     wrong.metadata["nbgrader"].update(score=0.0, points=1.0)
     shown, _ = grading.QuizFeedback().preprocess_cell(wrong, {}, 0)
@@ -208,8 +232,12 @@ def test_feedback_preprocessor_hides_the_check_and_can_reveal_it():
 
 def test_tolerant_reader_turns_garbage_into_an_empty_notebook(tmp_path):
     exporter = grading.TolerantNotebookExporter()
-    for name, content in {"broken": b"{nope", "binary": bytes(range(256)), "list": b"[1, 2]",
-                          "future": json.dumps({"nbformat": 99, "cells": []}).encode()}.items():
+    for name, content in {
+        "broken": b"{nope",
+        "binary": bytes(range(256)),
+        "list": b"[1, 2]",
+        "future": json.dumps({"nbformat": 99, "cells": []}).encode(),
+    }.items():
         path = tmp_path / f"{name}.ipynb"
         path.write_bytes(content)
         assert exporter._read(str(path)).cells == [], name
@@ -235,32 +263,37 @@ def test_executor_refuses_notebooks_that_were_not_rebuilt():
 
 def run_runner(cells, timeout=1):
     request = json.dumps({"cells": cells, "timeout": timeout})
-    done = subprocess.run([sys.executable, "-I", str(Path(runner.__file__))], input=request,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-I", str(Path(runner.__file__))], input=request, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def test_runner_reports_outputs_like_a_kernel_and_cuts_off_endless_loops():
     start = time.perf_counter()
-    results = run_runner([
-        "x = 2\nprint('hello')",
-        "import sys\nsys.stderr.write('careful')",
-        "assert x == 3",
-        "while True:\n    pass",
-        "import os\nos.write(1, b'not json')\nx * 21",
-        "raise SystemExit(3)",
-        "y = x + 1",
-        "y",
-        "None",
-    ], timeout=1)
+    results = run_runner(
+        [
+            "x = 2\nprint('hello')",
+            "import sys\nsys.stderr.write('careful')",
+            "assert x == 3",
+            "while True:\n    pass",
+            "import os\nos.write(1, b'not json')\nx * 21",
+            "raise SystemExit(3)",
+            "y = x + 1",
+            "y",
+            "None",
+        ],
+        timeout=1,
+    )
     elapsed = time.perf_counter() - start
     assert results[0] == [{"output_type": "stream", "name": "stdout", "text": "hello\n"}]
     assert results[1][0]["name"] == "stderr" and results[1][0]["text"] == "careful"
     assert results[2][-1]["output_type"] == "error" and results[2][-1]["ename"] == "AssertionError"
     assert results[3][-1]["ename"] == "CellTimeoutError"
-    assert results[4] == [{"output_type": "execute_result", "execution_count": 5,
-                           "data": {"text/plain": "42"}, "metadata": {}}]
+    assert results[4] == [
+        {"output_type": "execute_result", "execution_count": 5, "data": {"text/plain": "42"}, "metadata": {}}
+    ]
     assert results[5][-1]["ename"] == "SystemExit"
     assert results[6] == []
     assert results[7][0]["data"]["text/plain"] == "3"
@@ -272,9 +305,18 @@ def test_runner_outside_ipython_checks_the_value_of_the_rebuilt_answer():
     """In the grader's runner there is no IPython history: the format check and the visible test
     fall back to the value, which the rebuild has already reduced to one literal."""
     setup = bank.setup_cell_source()
-    results = run_runner([setup, "q1 = 'C'", 'check_answer_format("q1")', 'assert answer_format_ok("q1")',
-                          "q2 = None  # " + answer_rule.REASON_TWICE, 'check_answer_format("q2")',
-                          'assert answer_format_ok("q2")'], timeout=5)
+    results = run_runner(
+        [
+            setup,
+            "q1 = 'C'",
+            'check_answer_format("q1")',
+            'assert answer_format_ok("q1")',
+            "q2 = None  # " + answer_rule.REASON_TWICE,
+            'check_answer_format("q2")',
+            'assert answer_format_ok("q2")',
+        ],
+        timeout=5,
+    )
     assert results[0] == [] and results[1] == []
     assert results[2][0]["text"].startswith("q1: format OK - the grader will read 'c' (this")
     assert results[3] == []

@@ -37,8 +37,19 @@ REPO = Path(__file__).resolve().parents[1]
 QUIZZES = REPO / "quizzes"
 ASSIGNMENT = "autoencoder_quiz"
 NOTEBOOK = "autoencoder_quiz"
-CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-               "raw_score", "late_submission_penalty", "score", "max_score"]
+CSV_COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
 
 
 def _copy_course(dest: Path) -> Path:
@@ -46,6 +57,7 @@ def _copy_course(dest: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- submissions
+
 
 def _wrong(letter: str) -> str:
     return "abcd"[("abcd".index(letter) + 1) % 4]
@@ -61,8 +73,7 @@ class Builder:
         self.expected: dict[str, set[int]] = {}  # student -> questions that must score 1
 
     def answers(self, correct: set[int]) -> dict[int, str]:
-        return {n: f"q{n} = '{self.key[n - 1] if n in correct else _wrong(self.key[n - 1])}'"
-                for n in range(1, 11)}
+        return {n: f"q{n} = '{self.key[n - 1] if n in correct else _wrong(self.key[n - 1])}'" for n in range(1, 11)}
 
     def notebook(self, answers: dict[int, str]) -> dict:
         nb = copy.deepcopy(self.release_nb)
@@ -116,58 +127,86 @@ def make_submissions(b: Builder) -> int:
 
     # 1. patch builtins and the assert machinery in an added cell, answers wrong
     nb = b.notebook(b.answers(set()))
-    nb["cells"].insert(0, code_cell(
-        "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
-        "builtins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: str\n"
-        "import sys\nsys.excepthook = lambda *a: None"))
+    nb["cells"].insert(
+        0,
+        code_cell(
+            "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
+            "builtins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: str\n"
+            "import sys\nsys.excepthook = lambda *a: None"
+        ),
+    )
     adv("x01_patch_builtins", nb, set())
 
     # 2. the same patches inside every answer cell, next to a wrong letter
-    patch = ("import builtins\nbuiltins.type = lambda *a: str\n"
-             "builtins.AssertionError = type('Never', (Exception,), {})\n")
-    adv("x02_patch_in_answer_cells", with_answers_replaced(
-        b, set(), {n: patch + f"q{n} = '{_wrong(key[n - 1])}'" for n in range(1, 11)}), set())
+    patch = (
+        "import builtins\nbuiltins.type = lambda *a: str\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
+    )
+    adv(
+        "x02_patch_in_answer_cells",
+        with_answers_replaced(b, set(), {n: patch + f"q{n} = '{_wrong(key[n - 1])}'" for n in range(1, 11)}),
+        set(),
+    )
 
     # 3. redefine the helpers the visible cells call (format check, str methods)
     nb = b.notebook(b.answers(set()))
-    nb["cells"].insert(3, code_cell("def check_answer_format(*a):\n    return True\n"
-                                    "VALID_LETTERS = ('a', 'b', 'c', 'd', 'anything')"))
+    nb["cells"].insert(
+        3, code_cell("def check_answer_format(*a):\n    return True\nVALID_LETTERS = ('a', 'b', 'c', 'd', 'anything')")
+    )
     adv("x03_patch_test_helpers", nb, set())
 
     # 4. an object whose __eq__ is always True (and strip/lower return itself)
-    obj = ("class Always:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
-           "    def strip(self): return self\n    def lower(self): return self\n    __hash__ = object.__hash__\n")
-    adv("x04_eq_always_true", with_answers_replaced(
-        b, set(), {n: obj + f"q{n} = Always()" for n in range(1, 11)}), set())
+    obj = (
+        "class Always:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
+        "    def strip(self): return self\n    def lower(self): return self\n    __hash__ = object.__hash__\n"
+    )
+    adv(
+        "x04_eq_always_true",
+        with_answers_replaced(b, set(), {n: obj + f"q{n} = Always()" for n in range(1, 11)}),
+        set(),
+    )
 
     # 5. a str subclass that equals everything
-    sub = ("class S(str):\n    def __eq__(self, other): return True\n    def strip(self): return self\n"
-           "    def lower(self): return self\n    __hash__ = str.__hash__\n")
-    adv("x05_str_subclass", with_answers_replaced(
-        b, set(), {n: sub + f"q{n} = S('z')" for n in range(1, 11)}), set())
+    sub = (
+        "class S(str):\n    def __eq__(self, other): return True\n    def strip(self): return self\n"
+        "    def lower(self): return self\n    __hash__ = str.__hash__\n"
+    )
+    adv("x05_str_subclass", with_answers_replaced(b, set(), {n: sub + f"q{n} = S('z')" for n in range(1, 11)}), set())
 
     # 6. read the key from the source notebook in the course folder
-    steal_source = ("import glob, json, re\n"
-                    "src = glob.glob('../../../source/*/*.ipynb') + glob.glob('../../../../source/*/*.ipynb')\n"
-                    "text = open(src[0]).read()\n"
-                    "q{n} = re.findall(r\"q{n}\\.strip\\(\\)\\.lower\\(\\) == \\\\\"(.)\", text)[0]")
-    adv("x06_read_source_notebook", with_answers_replaced(
-        b, set(), {n: steal_source.format(n=n) for n in range(1, 11)}), set())
+    steal_source = (
+        "import glob, json, re\n"
+        "src = glob.glob('../../../source/*/*.ipynb') + glob.glob('../../../../source/*/*.ipynb')\n"
+        "text = open(src[0]).read()\n"
+        'q{n} = re.findall(r"q{n}\\.strip\\(\\)\\.lower\\(\\) == \\\\"(.)", text)[0]'
+    )
+    adv(
+        "x06_read_source_notebook",
+        with_answers_replaced(b, set(), {n: steal_source.format(n=n) for n in range(1, 11)}),
+        set(),
+    )
 
     # 7. read the key from gradebook.db
-    steal_db = ("import sqlite3, re, glob\n"
-                "db = (glob.glob('../../../gradebook.db') + glob.glob('../../../../gradebook.db'))[0]\n"
-                "rows = sqlite3.connect(db).execute(\"select source from source_cell where name='q{n}_test'\")\n"
-                "q{n} = re.findall(r'== \"(.)\"', rows.fetchone()[0])[0]")
-    adv("x07_read_gradebook_db", with_answers_replaced(
-        b, set(), {n: steal_db.format(n=n) for n in range(1, 11)}), set())
+    steal_db = (
+        "import sqlite3, re, glob\n"
+        "db = (glob.glob('../../../gradebook.db') + glob.glob('../../../../gradebook.db'))[0]\n"
+        "rows = sqlite3.connect(db).execute(\"select source from source_cell where name='q{n}_test'\")\n"
+        "q{n} = re.findall(r'== \"(.)\"', rows.fetchone()[0])[0]"
+    )
+    adv(
+        "x07_read_gradebook_db", with_answers_replaced(b, set(), {n: steal_db.format(n=n) for n in range(1, 11)}), set()
+    )
 
     # 8. copy the answers of another student (alice) from the submitted folder
-    steal_peer = ("import json, glob\n"
-                  "nb = json.load(open(glob.glob('../../*/autoencoder_quiz/*.ipynb')[0]))\n"
-                  "q{n} = [c['source'] for c in nb['cells'] if 'q{n} = ' in ''.join(c['source'])][0][-2]")
-    adv("x08_read_other_students", with_answers_replaced(
-        b, set(), {n: steal_peer.format(n=n) for n in range(1, 11)}), set())
+    steal_peer = (
+        "import json, glob\n"
+        "nb = json.load(open(glob.glob('../../*/autoencoder_quiz/*.ipynb')[0]))\n"
+        "q{n} = [c['source'] for c in nb['cells'] if 'q{n} = ' in ''.join(c['source'])][0][-2]"
+    )
+    adv(
+        "x08_read_other_students",
+        with_answers_replaced(b, set(), {n: steal_peer.format(n=n) for n in range(1, 11)}),
+        set(),
+    )
 
     # 9. an endless loop in one answer cell next to the right letter: never run, costs nothing
     adv("x09_endless_loop", with_answers_replaced(b, ALL, {3: f"while True:\n    pass\nq3 = '{key[2]}'"}), ALL)
@@ -190,8 +229,9 @@ def make_submissions(b: Builder) -> int:
 
     # 13. every test cell deleted; answers right -> the tests are restored and graded
     nb = b.notebook(b.answers(ALL))
-    nb["cells"] = [c for c in nb["cells"]
-                   if not c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_test")]
+    nb["cells"] = [
+        c for c in nb["cells"] if not c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_test")
+    ]
     adv("x13_deleted_test_cells", nb, ALL)
 
     # 14. every test cell edited to pass; answers wrong
@@ -233,19 +273,56 @@ def make_submissions(b: Builder) -> int:
 
     # 20. case and whitespace are tolerated
     shapes = ["{} ", "  {}", "{}", "\t{}\n", " {} ", "{}", "{}  ", "\n{}", "  {}  ", "{}"]
-    adv("x20_case_whitespace", with_answers_replaced(b, set(), {
-        n: f"q{n} = {repr(shape.format(key[n - 1].upper() if n % 2 else key[n - 1]))}"
-        for n, shape in zip(range(1, 11), shapes)}), ALL)
+    adv(
+        "x20_case_whitespace",
+        with_answers_replaced(
+            b,
+            set(),
+            {
+                n: f"q{n} = {repr(shape.format(key[n - 1].upper() if n % 2 else key[n - 1]))}"
+                for n, shape in zip(range(1, 11), shapes)
+            },
+        ),
+        ALL,
+    )
 
     # 21. values that are not one of the four letters
-    adv("x21_invalid_values", with_answers_replaced(b, ALL, {
-        1: "q1 = 'e'", 2: "q2 = ''", 3: "q3 = 'cc'", 4: "q4 = None", 5: "q5 = 3",
-        6: f"q6 = ['{key[5]}']", 7: f"q7 = b'{key[6]}'", 8: f"q8 = f'{key[7]}'", 9: f"q9 = '{key[8]}' + ''"}), {10})
+    adv(
+        "x21_invalid_values",
+        with_answers_replaced(
+            b,
+            ALL,
+            {
+                1: "q1 = 'e'",
+                2: "q2 = ''",
+                3: "q3 = 'cc'",
+                4: "q4 = None",
+                5: "q5 = 3",
+                6: f"q6 = ['{key[5]}']",
+                7: f"q7 = b'{key[6]}'",
+                8: f"q8 = f'{key[7]}'",
+                9: f"q9 = '{key[8]}' + ''",
+            },
+        ),
+        {10},
+    )
 
     # 22. several assignments / unusual forms
-    adv("x22_multiple_assignments", with_answers_replaced(b, ALL, {
-        1: f"q1 = '{_wrong(key[0])}'\nq1 = '{key[0]}'", 2: f"q2 = q2b = '{key[1]}'", 3: f"q3: str = '{key[2]}'",
-        4: f"q4, x = '{key[3]}', 1", 5: f"q5 = '{key[4]}'; print(q5)"}), ALL - {1, 2, 3, 4})
+    adv(
+        "x22_multiple_assignments",
+        with_answers_replaced(
+            b,
+            ALL,
+            {
+                1: f"q1 = '{_wrong(key[0])}'\nq1 = '{key[0]}'",
+                2: f"q2 = q2b = '{key[1]}'",
+                3: f"q3: str = '{key[2]}'",
+                4: f"q4, x = '{key[3]}', 1",
+                5: f"q5 = '{key[4]}'; print(q5)",
+            },
+        ),
+        ALL - {1, 2, 3, 4},
+    )
 
     # 23. added cells after the answer cells assign the right letters; answer cells wrong
     nb = b.notebook(b.answers(set()))
@@ -265,9 +342,19 @@ def make_submissions(b: Builder) -> int:
     b.submit_raw("x26_nested_json", b"[" * 200_000 + b"]" * 200_000, set())
 
     # 27. an answer cell of 5 MB, a syntax error and an IPython magic
-    adv("x27_huge_and_broken_cells", with_answers_replaced(b, ALL, {
-        1: f"q1 = '{key[0]}'  # " + "x" * 5_000_000, 2: f"q2 = '{key[1]}", 3: "%%bash\ncat ../../../source/*/*.ipynb"}),
-        ALL - {1, 2, 3})
+    adv(
+        "x27_huge_and_broken_cells",
+        with_answers_replaced(
+            b,
+            ALL,
+            {
+                1: f"q1 = '{key[0]}'  # " + "x" * 5_000_000,
+                2: f"q2 = '{key[1]}",
+                3: "%%bash\ncat ../../../source/*/*.ipynb",
+            },
+        ),
+        ALL - {1, 2, 3},
+    )
 
     # 28. metadata stripped (e.g. edited on Colab): answers found by their assignment
     nb = b.notebook(b.answers({2, 3, 5}))
@@ -288,8 +375,10 @@ def make_submissions(b: Builder) -> int:
     adv("x30_reordered_cells", nb, {1, 2, 3})
 
     # 31. tries to overwrite the key and the other submissions (never executed)
-    vandal = ("import glob\nfor p in glob.glob('../../../**/*.ipynb', recursive=True):\n"
-              "    open(p, 'w').write('{}')\nopen('../../../gradebook.db', 'w').write('')\n" + f"q1 = '{key[0]}'")
+    vandal = (
+        "import glob\nfor p in glob.glob('../../../**/*.ipynb', recursive=True):\n"
+        "    open(p, 'w').write('{}')\nopen('../../../gradebook.db', 'w').write('')\n" + f"q1 = '{key[0]}'"
+    )
     adv("x31_vandalise_files", with_answers_replaced(b, ALL, {1: vandal}), ALL)  # never run: files untouched
 
     # 32. a notebook in nbformat 3 claiming an unknown future format
@@ -304,30 +393,69 @@ def make_submissions(b: Builder) -> int:
 
     # 34. issue 18.2: prints, imports, comments, stderr writes and huge output next to the right
     #     letter neither run nor cost the point
-    extras = ["print('done')\n", "import this\n", "# I think so\n", "import sys\nsys.stderr.write('x')\n",
-              "print('y' * 5_000_000)\n", "import warnings\nwarnings.warn('w')\n", "", "x = 1\n",
-              "def f():\n    return 1\n", "assert False\n"]
-    adv("x34_extra_statements_ignored", with_answers_replaced(b, set(), {
-        n: extras[n - 1] + f"q{n} = '{key[n - 1]}'" + ("\nprint(q%d)" % n if n % 3 == 0 else "")
-        for n in range(1, 11)}), ALL)
+    extras = [
+        "print('done')\n",
+        "import this\n",
+        "# I think so\n",
+        "import sys\nsys.stderr.write('x')\n",
+        "print('y' * 5_000_000)\n",
+        "import warnings\nwarnings.warn('w')\n",
+        "",
+        "x = 1\n",
+        "def f():\n    return 1\n",
+        "assert False\n",
+    ]
+    adv(
+        "x34_extra_statements_ignored",
+        with_answers_replaced(
+            b,
+            set(),
+            {
+                n: extras[n - 1] + f"q{n} = '{key[n - 1]}'" + (f"\nprint(q{n})" if n % 3 == 0 else "")
+                for n in range(1, 11)
+            },
+        ),
+        ALL,
+    )
 
     # 35. the right letter assigned twice, conditionally, in a loop, in a function, by an
     #     augmented assignment or a walrus: 0 (question 10 answered normally)
-    forms = ["q1 = '{k}'\nq1 = '{k}'", "if True:\n    q2 = '{k}'", "for _ in range(1):\n    q3 = '{k}'",
-             "def f():\n    global q4\n    q4 = '{k}'\nf()", "q5 = '{k}'\nq5 += ''", "(q6 := '{k}')",
-             "try:\n    q7 = '{k}'\nexcept Exception:\n    pass", "q8 = '{k}' if True else 'a'",
-             "q9 = '{k}'\ndel q9"]
-    adv("x35_assigned_twice_or_conditionally", with_answers_replaced(b, ALL, {
-        n: form.format(k=key[n - 1]) for n, form in enumerate(forms, start=1)}), {10})
+    forms = [
+        "q1 = '{k}'\nq1 = '{k}'",
+        "if True:\n    q2 = '{k}'",
+        "for _ in range(1):\n    q3 = '{k}'",
+        "def f():\n    global q4\n    q4 = '{k}'\nf()",
+        "q5 = '{k}'\nq5 += ''",
+        "(q6 := '{k}')",
+        "try:\n    q7 = '{k}'\nexcept Exception:\n    pass",
+        "q8 = '{k}' if True else 'a'",
+        "q9 = '{k}'\ndel q9",
+    ]
+    adv(
+        "x35_assigned_twice_or_conditionally",
+        with_answers_replaced(b, ALL, {n: form.format(k=key[n - 1]) for n, form in enumerate(forms, start=1)}),
+        {10},
+    )
 
     # 36. a dynamic assignment is never run: the grader reads the literal (here a wrong one) or nothing
-    adv("x36_dynamic_assignment", with_answers_replaced(b, ALL, {
-        1: f"q1 = '{_wrong(key[0])}'\nglobals()['q1'] = '{key[0]}'", 2: f"globals()['q2'] = '{key[1]}'",
-        3: f"exec(\"q3 = '{key[2]}'\")"}), ALL - {1, 2, 3})
+    adv(
+        "x36_dynamic_assignment",
+        with_answers_replaced(
+            b,
+            ALL,
+            {
+                1: f"q1 = '{_wrong(key[0])}'\nglobals()['q1'] = '{key[0]}'",
+                2: f"globals()['q2'] = '{key[1]}'",
+                3: f"exec(\"q3 = '{key[2]}'\")",
+            },
+        ),
+        ALL - {1, 2, 3},
+    )
     return len(adversarial)
 
 
 # --------------------------------------------------------------------------- fixture
+
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
@@ -348,17 +476,27 @@ def course(tmp_path_factory):
     release_nb = json.loads((release_dir / f"{NOTEBOOK}.ipynb").read_text())
     builder = Builder(root, release_nb, key)
     n_adversarial = make_submissions(builder)
-    submitted_hashes = {p: hashlib.sha256(p.read_bytes()).hexdigest()
-                        for p in (root / "submitted").rglob("*") if p.is_file()}
+    submitted_hashes = {
+        p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (root / "submitted").rglob("*") if p.is_file()
+    }
     source_hash = hashlib.sha256((root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()).hexdigest()
 
     start = time.perf_counter()
     report = manage.grade(root, log=lambda *a: None)
     elapsed = time.perf_counter() - start
     yield {
-        "root": root, "manage": manage, "grading": grading, "questions": questions, "key": key,
-        "release_dir": release_dir, "builder": builder, "report": report, "elapsed": elapsed,
-        "n_adversarial": n_adversarial, "submitted_hashes": submitted_hashes, "source_hash": source_hash,
+        "root": root,
+        "manage": manage,
+        "grading": grading,
+        "questions": questions,
+        "key": key,
+        "release_dir": release_dir,
+        "builder": builder,
+        "report": report,
+        "elapsed": elapsed,
+        "n_adversarial": n_adversarial,
+        "submitted_hashes": submitted_hashes,
+        "source_hash": source_hash,
         "empty_csv": empty_csv,
     }
     os.environ["PATH"] = old_path
@@ -371,13 +509,14 @@ def question_scores(root: Path, student: str) -> dict[int, float]:
 
 def feedback_text(root: Path, student: str) -> str:
     raw = (root / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
-    body = raw[raw.index("<body"):]
+    body = raw[raw.index("<body") :]
     body = re.sub(r"<(style|script)\b.*?</\1>", "", body, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     return re.sub(r"\s+", " ", text)
 
 
 # --------------------------------------------------------------------------- tests
+
 
 def test_key_is_read_from_the_source_notebook(course):
     assert course["key"] == "".join(bank.answer_key(QUIZZES / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").values())
@@ -424,17 +563,21 @@ def test_student_code_is_never_run_and_files_are_untouched(course):
     # the endless loop, os._exit and the 10 MB print never ran: their submissions were as fast as the others
     seconds = course["report"].seconds
     assert seconds["x09_endless_loop"] < 10
-    graded = json.loads((root / "autograded" / "x02_patch_in_answer_cells" / ASSIGNMENT
-                         / f"{NOTEBOOK}.ipynb").read_text())
-    answer_sources = [c["source"] if isinstance(c["source"], str) else "".join(c["source"])
-                      for c in graded["cells"]
-                      if c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_answer")]
+    graded = json.loads(
+        (root / "autograded" / "x02_patch_in_answer_cells" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+    )
+    answer_sources = [
+        c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+        for c in graded["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_answer")
+    ]
     assert len(answer_sources) == 10
     # what was executed for these answer cells: the literal letters, nothing of the student's code
     assert all(re.fullmatch(r"q\d+ = '[abcd]'", s) for s in answer_sources), answer_sources
     assert "import" not in json.dumps(answer_sources) and "builtins" not in json.dumps(answer_sources)
-    graded = json.loads((root / "autograded" / "x35_assigned_twice_or_conditionally" / ASSIGNMENT
-                         / f"{NOTEBOOK}.ipynb").read_text())
+    graded = json.loads(
+        (root / "autograded" / "x35_assigned_twice_or_conditionally" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+    )
     sources = {bank.grade_id(c): bank.cell_source(c) for c in graded["cells"]}
     assert sources["q1_answer"] == f"q1 = None  # {answer_rule.REASON_TWICE}"
     assert sources["q2_answer"] == f"q2 = None  # {answer_rule.REASON_FORM}"
@@ -447,8 +590,10 @@ def test_autograde_time_per_submission(course):
     mean = sum(seconds.values()) / len(seconds)
     # the machine may be shared: allow for the load (runnable processes per core) while grading
     busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    print(f"\nautograde: {len(seconds)} submissions, {mean:.2f} s each on average, "
-          f"whole grade run (autograde + feedback + CSV) {course['elapsed']:.1f} s, load per core {busy:.1f}")
+    print(
+        f"\nautograde: {len(seconds)} submissions, {mean:.2f} s each on average, "
+        f"whole grade run (autograde + feedback + CSV) {course['elapsed']:.1f} s, load per core {busy:.1f}"
+    )
     # about 0.5 s on an idle 2-core machine; a Jupyter kernel per submission would add seconds more
     assert mean < 5 * busy
 
@@ -482,7 +627,7 @@ def test_regrading_is_idempotent(course):
 
 
 def test_release_has_no_answer_key(course):
-    root, manage, grading = course["root"], course["manage"], course["grading"]
+    root, manage = course["root"], course["manage"]
     assert manage.scan_for_key(course["release_dir"], root, own_answers_allowed=False) == []
     nb = json.loads((course["release_dir"] / f"{NOTEBOOK}.ipynb").read_text())
     text = json.dumps(nb)
@@ -529,7 +674,7 @@ def test_reveal_answers_switch(course, tmp_path):
     result = api.generate_feedback(ASSIGNMENT, "bob", force=True)
     assert result["success"], result.get("error")
     revealed = feedback_text(root, "bob")
-    for n, letter in enumerate(course["key"], start=1):
+    for n in range(1, len(course["key"]) + 1):
         assert f"q{n}: not correct" in revealed
     assert revealed.count("Correct answer: (") == 10
     assert f"Correct answer: ({course['key'][0]})" in revealed

@@ -139,6 +139,7 @@ def test_classify_uses_the_graders_reasons():
 
 # --------------------------------------------------------------------------- after a real `grade`
 
+
 @pytest.mark.slow
 def test_report_after_grading_a_class(tmp_path):
     pytest.importorskip("nbgrader")
@@ -151,8 +152,10 @@ def test_report_after_grading_a_class(tmp_path):
     responses = simulate_class(KEY, 12, seed=3)
     write_class(root, release_nb, responses)
     # answer cells the grader reads with its rule: an extra print counts, a double assignment is invalid
-    cells = {"student0000": {Q[0]: f"print('hi')\n{Q[0]} = '{KEY[Q[0]]}'"},
-             "student0001": {Q[3]: f"{Q[3]} = 'a'\n{Q[3]} = 'b'"}}
+    cells = {
+        "student0000": {Q[0]: f"print('hi')\n{Q[0]} = '{KEY[Q[0]]}'"},
+        "student0001": {Q[3]: f"{Q[3]} = 'a'\n{Q[3]} = 'b'"},
+    }
     responses["student0001"][Q[3]] = "invalid"
     for student, answers in cells.items():
         path = root / "submitted" / student / "autoencoder_quiz" / "autoencoder_quiz.ipynb"

@@ -19,8 +19,14 @@ from course_utils import quiz
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_NB = REPO / "quizzes" / "source" / "autoencoder_quiz" / "autoencoder_quiz.ipynb"
 KEY = "".join(bank.answer_key(SOURCE_NB).values())  # read with the course's parser, never hard-coded
-LESSON_NOTEBOOKS = ("01_background", "02_mnist_autoencoder", "03_breast_cancer_autoencoder",
-                    "04_medical_image_denoising", "05_variational_autoencoders", "06_project_ideas")
+LESSON_NOTEBOOKS = (
+    "01_background",
+    "02_mnist_autoencoder",
+    "03_breast_cancer_autoencoder",
+    "04_medical_image_denoising",
+    "05_variational_autoencoders",
+    "06_project_ideas",
+)
 
 
 def run(answers) -> tuple[dict[str, str], str]:
@@ -30,15 +36,26 @@ def run(answers) -> tuple[dict[str, str], str]:
 
 
 def test_all_valid_answers_with_tolerated_case_and_spaces():
-    answers = {f"q{n}": letter for n, letter in zip(range(1, 11), ["a", "B", " c", "d ", "A", " b ", "C", "D", "a", "b"])}
+    answers = {
+        f"q{n}": letter for n, letter in zip(range(1, 11), ["a", "B", " c", "d ", "A", " b ", "C", "D", "a", "b"])
+    }
     report, text = run(answers)
     assert report == {f"q{n}": "ok" for n in range(1, 11)}
     assert "All 10 answers are well-formed" in text
 
 
 def test_missing_and_invalid_answers_are_named():
-    answers = {"q1": "a", "q2": None, "q3": "e", "q4": "", "q5": "cc", "q6": 3, "q7": ["a"],
-               "q8": "a", "q9": "b"}  # q10 absent
+    answers = {
+        "q1": "a",
+        "q2": None,
+        "q3": "e",
+        "q4": "",
+        "q5": "cc",
+        "q6": 3,
+        "q7": ["a"],
+        "q8": "a",
+        "q9": "b",
+    }  # q10 absent
     report, text = run(answers)
     assert report["q1"] == report["q8"] == report["q9"] == "ok"
     assert report["q2"] == report["q10"] == "missing"
@@ -138,15 +155,17 @@ def test_same_normalisation_as_the_grader():
 
 
 def test_importable_without_nbgrader_or_tensorflow():
-    code = ("import sys\n"
-            "class Block:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name.split('.')[0] in ('nbgrader', 'tensorflow', 'keras', 'numpy'):\n"
-            "            raise ImportError('blocked ' + name)\n"
-            "sys.meta_path.insert(0, Block())\n"
-            "from course_utils.quiz import self_check\n"
-            "r = self_check({'q1': 'a'})\n"
-            "assert r['q1'] == 'ok' and r['q2'] == 'missing'\n")
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('nbgrader', 'tensorflow', 'keras', 'numpy'):\n"
+        "            raise ImportError('blocked ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from course_utils.quiz import self_check\n"
+        "r = self_check({'q1': 'a'})\n"
+        "assert r['q1'] == 'ok' and r['q2'] == 'missing'\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "taught in: 01_background" in result.stdout
@@ -159,8 +178,10 @@ def _stems(text: str) -> set[str]:
 def test_lesson_pointers_do_not_hint_at_the_right_option():
     """No word that only the correct option uses (and the question does not) appears in its pointer."""
     nb = json.loads(SOURCE_NB.read_text(encoding="utf-8"))
-    cells = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) if isinstance(c["source"], list)
-             else c["source"] for c in nb["cells"]}
+    cells = {
+        c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in nb["cells"]
+    }
     for n in range(1, 11):
         key = KEY[n - 1]
         prompt = cells[f"q{n}_prompt"]

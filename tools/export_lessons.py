@@ -139,7 +139,9 @@ def render(notebook: Path) -> str | None:
     names = []
     for body in bodies:
         for stmt in ast.parse(body).body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not stmt.name.startswith("_"):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not stmt.name.startswith(
+                "_"
+            ):
                 names.append(stmt.name)
     title = notebook.stem.replace("_", " ", 1)
     doc = (
@@ -173,7 +175,11 @@ def export(check: bool = False, notebooks: Path = NOTEBOOKS, out: Path = OUT) ->
             continue
         rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         if check:
-            diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True), str(rel), "from the notebook", n=1))
+            diff = "".join(
+                difflib.unified_diff(
+                    current.splitlines(True), text.splitlines(True), str(rel), "from the notebook", n=1
+                )
+            )
             problems.append(f"{rel} differs from its notebook's #@save cells (run `make export`):\n{diff[:3000]}")
         else:
             tmp = path.with_suffix(".py.tmp")
@@ -181,7 +187,9 @@ def export(check: bool = False, notebooks: Path = NOTEBOOKS, out: Path = OUT) ->
             tmp.replace(path)
     for path in stale:
         if check:
-            problems.append(f"{path.name} was generated from a notebook that no longer has #@save cells (run `make export`)")
+            problems.append(
+                f"{path.name} was generated from a notebook that no longer has #@save cells (run `make export`)"
+            )
         else:
             path.unlink()
     return problems

@@ -34,7 +34,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import redirect_stderr
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 __all__ = [
@@ -148,7 +148,9 @@ def exercise(
     ``02_mnist_autoencoder``).
     """
     if not (len(id) > 3 and id[:2] == notebook[:2] and id[2] == "-"):
-        raise ValueError(f"exercise id {id!r} must start with the lesson number of {notebook!r}, e.g. {notebook[:2]}-name")
+        raise ValueError(
+            f"exercise id {id!r} must start with the lesson number of {notebook!r}, e.g. {notebook[:2]}-name"
+        )
 
     def register(checker: Callable[..., None]) -> Callable[..., None]:
         if id in EXERCISES:
@@ -203,12 +205,17 @@ def check(exercise_id: str, *answers: Any, out: TextIO | None = None) -> bool:
     print(f"Exercise {ex.id} · {ex.title}", file=out)
     if len(answers) != len(ex.answers):
         expected = ", ".join(ex.answers)
-        print(f"  ✗ check({ex.id!r}, ...) expects {len(ex.answers)} answer(s) ({expected}), got {len(answers)}", file=out)
+        print(
+            f"  ✗ check({ex.id!r}, ...) expects {len(ex.answers)} answer(s) ({expected}), got {len(answers)}", file=out
+        )
         _RESULTS[ex.id] = False
         return False
     missing = [name for name, value in zip(ex.answers, answers) if is_missing(value)]
     if missing:
-        print(f"  · not attempted yet: {', '.join(missing)} still None/...  (write your code above, then run this cell again)", file=out)
+        print(
+            f"  · not attempted yet: {', '.join(missing)} still None/...  (write your code above, then run this cell again)",
+            file=out,
+        )
         _RESULTS.setdefault(ex.id, False)
         return False
     fb = Feedback(ex, out)
@@ -228,7 +235,10 @@ def check(exercise_id: str, *answers: Any, out: TextIO | None = None) -> bool:
     if passed:
         print(f"  Passed: all {len(fb.passed)} checks. Well done!", file=out)
     else:
-        print(f"  Not yet: {len(fb.failed)} problem(s) above. `exercises.solution({ex.id!r})` shows a worked solution.", file=out)
+        print(
+            f"  Not yet: {len(fb.failed)} problem(s) above. `exercises.solution({ex.id!r})` shows a worked solution.",
+            file=out,
+        )
     _RESULTS[ex.id] = passed
     return passed
 
@@ -259,7 +269,10 @@ def progress(lesson: str, out: TextIO | None = None) -> dict[str, bool | None]:
     n_ok = sum(v is True for v in status.values())
     marks = {True: "passed", False: "not passed yet", None: "not checked"}
     detail = ", ".join(f"{k} {marks[v]}" for k, v in status.items())
-    print(f"Exercises of lesson {exs[0].lesson}: {n_ok}/{len(exs)} passed in this session ({detail})", file=out or sys.stdout)
+    print(
+        f"Exercises of lesson {exs[0].lesson}: {n_ok}/{len(exs)} passed in this session ({detail})",
+        file=out or sys.stdout,
+    )
     return status
 
 
