@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.dev-installed
 # nbgrader calls `alembic` and nbval/nbclient start kernels from PATH: use the venv's first.
 export PATH := $(BIN):$(PATH)
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 # Fewer glibc malloc arenas: ~40 MB less per TensorFlow kernel (binder/start does the same on Binder).
 export MALLOC_ARENA_MAX ?= 2
 

@@ -37,11 +37,13 @@ FOLDERS = (DATA_DIR_ENV, CACHE_DIR_ENV)
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
 
-# TensorFlow's C++ start-up lines (oneDNN notice, CPU-feature and CUDA probes) are INFO/WARNING
-# messages printed to stderr, which a notebook shows in red in the setup cell.  Level 2 keeps
-# errors (level 3 would hide them too).  Set before TensorFlow is imported; a value the user
-# chose is kept.
-TENSORFLOW_LOG_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+# TensorFlow's C++ log lines go to stderr, which a notebook shows in red: the start-up lines
+# (oneDNN notice, CPU-feature and CUDA probes, INFO/WARNING) in the setup cell, and, with op
+# determinism on (runtime.set_seed), an ERROR-level "NodeDef mentions attribute
+# use_unbounded_threadpool" line under every fit/predict on NumPy arrays (a harmless tf.data
+# graph-rewrite message of TF 2.21).  Level 3 hides them all; real failures still raise Python
+# exceptions with their message.  Set before TensorFlow is imported; a value the user chose is kept.
+TENSORFLOW_LOG_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 def parse_flag(name: str, raw: str | None) -> bool:

@@ -196,8 +196,8 @@ def _footprint(value: Any, depth: int = 0) -> int:
     """Bytes of array data ``value`` holds (arrays, pandas objects, containers, dataclass-like
     objects up to three levels deep); Keras/TensorFlow objects count as big."""
     kind = type(value).__module__ or ""
-    if kind.startswith(("keras", "tensorflow")):
-        return _BIG_BYTES + 1
+    if any((cls.__module__ or "").startswith(("keras", "tensorflow")) for cls in type(value).__mro__):
+        return _BIG_BYTES + 1  # also a keras.Model subclass defined in a notebook
     nbytes = getattr(value, "nbytes", None)
     if isinstance(nbytes, int) and not isinstance(value, type):
         return nbytes
