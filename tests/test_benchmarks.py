@@ -280,33 +280,6 @@ def test_denoising_training_pairs():
         denoising.denoise_pairs("identity")
 
 
-def test_mixed_answers_are_mixed_and_scored():
-    key = "ccacacbbcb"
-    cells, score = grading.mixed_answers(key, 0)
-    assert score == 10 and len(cells) == 10
-    assert grading.mixed_answers(key, 1)[1] == 0
-    scores = [grading.mixed_answers(key, i)[1] for i in range(2, 40)]
-    assert 0 < min(scores) < max(scores) < 10
-    kinds = set()
-    for i in range(2, 40):
-        for q, text in grading.mixed_answers(key, i)[0].items():
-            value = text.split(" = ", 1)[1]
-            letter = None if value == "None" else value.strip("'").strip().lower()
-            kinds.add(
-                "blank"
-                if letter is None
-                else "right"
-                if letter == key[q - 1]
-                else "wrong"
-                if letter in "abcd" and len(letter) == 1
-                else "invalid"
-            )
-            if letter == key[q - 1] and value.strip("'") != letter:
-                kinds.add("right, other case or spacing")
-    assert kinds == {"right", "wrong", "invalid", "blank", "right, other case or spacing"}
-    assert grading.mixed_answers(key, 7) == grading.mixed_answers(key, 7)
-
-
 def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, monkeypatch):
     def boom(settings):
         raise RuntimeError("grading exploded")
