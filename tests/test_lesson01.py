@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from course_utils.lessons.background import bootstrap_mean_difference, helix_points, nearest_neighbour_mse
+from course_utils.lessons.background import (
+    bootstrap_mean_difference,
+    helix_points,
+    nearest_neighbour_mse,
+)
 
 
 def test_helix_points_shape_dtype_and_reproducibility():
