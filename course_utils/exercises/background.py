@@ -1,7 +1,15 @@
-"""Exercises of lesson 01 (notebooks/01_background.ipynb)."""
+"""Exercises of lesson 01 (notebooks/01_background.ipynb), in the order the lesson asks them.
+
+* ``01-bce`` — binary cross-entropy by hand, matched against Keras (section 2);
+* ``01-code-size`` — choose a code size on validation data (section 3);
+* ``01-linear-ae`` — build and train a linear autoencoder that finds PCA-2's subspace (section 4);
+* ``01-mse`` — the reconstruction error of each image, the anomaly score (FAQ 6).
+"""
 
 from __future__ import annotations
 
+import numbers
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -9,8 +17,22 @@ import numpy as np
 from . import Feedback, Mistake, exercise
 
 NOTEBOOK = "01_background"
+INPUT_SIZE = 784  # pixels of a flattened MNIST image
+LINEAR_CODE_SIZE = 2  # K_EXERCISE in the notebook
 
 
+def _not_attempted(fb: Feedback, name: str, value: Any, what: str) -> None:
+    """Stop with "not attempted yet" when a scaffold function still returns its placeholder."""
+    if value is None or value is Ellipsis:
+        fb.stop(
+            f"{name} still returns {'...' if value is Ellipsis else 'None'} — not attempted yet",
+            f"replace the `...` placeholder(s) in your function by {what}",
+        )
+
+
+# --------------------------------------------------------------------------------------
+# 01-bce · binary cross-entropy by hand (section 2)
+# --------------------------------------------------------------------------------------
 def _bce_context() -> dict[str, Any]:
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, size=(4, 6)).astype("float32")
@@ -26,7 +48,7 @@ def _bce_context() -> dict[str, Any]:
     answers=("my_bce",),
     solution='''
 def my_bce(x, x_hat, eps=1e-7):
-    """Mean binary cross-entropy between pixels x and predictions x_hat (both in [0, 1])."""
+    """Mean binary cross-entropy between values x and predictions x_hat (both in [0, 1])."""
     x_hat = np.clip(x_hat, eps, 1 - eps)          # log(0) would be -inf
     return float(np.mean(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))))
 ''',
@@ -42,6 +64,16 @@ def my_bce(x, x_hat, eps=1e-7):
             "differs from keras",
             "only the x·log p half of the formula",
         ),
+        Mistake(
+            "def my_bce(x, x_hat):\n    return float(np.mean(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))))",
+            "without nan or inf",
+            "no clipping: log(0) for a perfect 0/1 prediction",
+        ),
+        Mistake(
+            "def my_bce(x, x_hat, eps=1e-7):\n    x_hat = ...\n    return ...",
+            "not attempted yet",
+            "the untouched scaffold",
+        ),
     ),
 )
 def _check_bce(fb: Feedback, my_bce: Any) -> None:
@@ -53,6 +85,7 @@ def _check_bce(fb: Feedback, my_bce: Any) -> None:
     x = rng.uniform(0, 1, size=(8, 10)).astype("float32")
     x_hat = rng.uniform(0.05, 0.95, size=(8, 10)).astype("float32")
     value = my_bce(x, x_hat)
+    _not_attempted(fb, "my_bce", value, "the clipping and the formula")
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -69,10 +102,466 @@ def _check_bce(fb: Feedback, my_bce: Any) -> None:
         f"your value {value:.4f} differs from Keras' {reference:.4f}",
         "BCE = −[x·log p + (1−x)·log(1−p)], averaged over every pixel",
     )
-    edge = my_bce(np.array([[0.0, 1.0]], "float32"), np.array([[0.0, 1.0]], "float32"))
+    with np.errstate(all="ignore"):  # an unclipped log(0) is what this part detects
+        edge = my_bce(np.array([[0.0, 1.0]], "float32"), np.array([[0.0, 1.0]], "float32"))
+    try:
+        edge = float(edge)
+    except (TypeError, ValueError):
+        edge = float("nan")
     fb.expect(
-        bool(np.isfinite(edge)) and float(edge) < 1e-3,
+        bool(np.isfinite(edge)) and edge < 1e-3,
         "a perfect prediction of 0/1 pixels gives (almost) 0, without nan or inf",
-        f"a perfect prediction of pixels 0 and 1 gives {edge}",
-        "clip x_hat to [eps, 1 − eps] before taking logarithms",
+        f"a perfect prediction of pixels 0 and 1 gives {edge} — it should be (almost) 0, without nan or inf",
+        "clip x_hat to [eps, 1 − eps] before taking logarithms (0·log 0 is nan in NumPy)",
     )
+
+
+# --------------------------------------------------------------------------------------
+# 01-code-size · choose on validation data (section 3)
+# --------------------------------------------------------------------------------------
+_SIZES = (2, 8, 32, 128, 1024)
+
+
+def _sweep_table(train: list[float], val: list[float], test: list[float], sizes: tuple[int, ...] = _SIZES) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "kind": ["undercomplete" if k < INPUT_SIZE else "overcomplete" for k in sizes],
+            "train MSE": train,
+            "validation MSE": val,
+            "test MSE": test,
+        },
+        index=pd.Index(sizes, name="code size"),
+    )
+
+
+def _rule(table: Any, max_error: float, column: str, overcomplete: bool = False) -> int | None:
+    """The reference rule (or a typical wrong variant) applied to ``column``."""
+    ok = [int(k) for k in table.index if (overcomplete or k < INPUT_SIZE) and table.loc[k, column] <= max_error]
+    return min(ok) if ok else None
+
+
+def _code_size_cases() -> list[tuple[str, Any, float]]:
+    """(what the case tests, table, max_error); the expected answer is the reference rule."""
+    return [
+        (
+            "a budget that several codes meet: the smallest of them",
+            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
+                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            0.025,
+        ),
+        (
+            "training and validation columns disagree",
+            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
+                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            0.032,
+        ),
+        (
+            "test and validation columns disagree",
+            _sweep_table([0.050, 0.034, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
+                         [0.054, 0.031, 0.019, 0.012, 0.005]),
+            0.032,
+        ),
+        (
+            "rows not sorted by code size",
+            _sweep_table([0.004, 0.050, 0.001, 0.012, 0.030], [0.011, 0.055, 0.006, 0.020, 0.036],
+                         [0.012, 0.054, 0.005, 0.019, 0.037], sizes=(128, 2, 1024, 32, 8)),
+            0.025,
+        ),
+        (
+            "only the overcomplete code meets the budget",
+            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
+                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            0.008,
+        ),
+        (
+            "no code meets the budget",
+            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
+                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            0.001,
+        ),
+    ]
+
+
+def _as_size(value: Any) -> tuple[bool, int | None]:
+    """(valid, size) for a returned code size: an integer (NumPy too), a whole float, or None."""
+    if value is None:
+        return True, None
+    if isinstance(value, bool):
+        return False, None
+    if isinstance(value, numbers.Integral):
+        return True, int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return True, int(value)
+    return False, None
+
+
+def _code_size_context() -> dict[str, Any]:
+    import pandas as pd
+
+    return {"np": np, "pd": pd}
+
+
+@exercise(
+    "01-code-size",
+    notebook=NOTEBOOK,
+    title="Choose a code size on validation data",
+    answers=("choose_code_size",),
+    solution='''
+def choose_code_size(table, max_error):
+    """The smallest code size below 784 whose validation MSE is <= max_error, or None."""
+    within_budget = [k for k in table.index
+                     if k < 784 and table.loc[k, "validation MSE"] <= max_error]
+    return min(within_budget) if within_budget else None
+
+# In the lesson: choose_code_size(sweep, 0.03) picks a size on validation data; then report
+# that model's error once on the test images.
+''',
+    context=_code_size_context,
+    mistakes=(
+        Mistake(
+            "def choose_code_size(table, max_error):\n"
+            "    ok = [k for k in table.index if k < 784 and table.loc[k, 'train MSE'] <= max_error]\n"
+            "    return min(ok) if ok else None",
+            "training column",
+            "chose by the training error",
+        ),
+        Mistake(
+            "def choose_code_size(table, max_error):\n"
+            "    ok = [k for k in table.index if k < 784 and table.loc[k, 'test MSE'] <= max_error]\n"
+            "    return min(ok) if ok else None",
+            "test column",
+            "chose by the test error",
+        ),
+        Mistake(
+            "def choose_code_size(table, max_error):\n"
+            "    ok = [k for k in table.index if table.loc[k, 'validation MSE'] <= max_error]\n"
+            "    return min(ok) if ok else None",
+            "compresses nothing",
+            "forgot that codes of 784 numbers or more do not count",
+        ),
+        Mistake(
+            "def choose_code_size(table, max_error):\n"
+            "    for k in table.index:\n"
+            "        if k < 784 and table.loc[k, 'validation MSE'] <= max_error:\n"
+            "            return k\n"
+            "    return None",
+            "smaller code",
+            "returned the first qualifying row instead of the smallest size",
+        ),
+        Mistake(
+            "def choose_code_size(table, max_error):\n"
+            "    under = table[table.index < 784]\n"
+            "    return under['validation MSE'].idxmin()",
+            "smaller code",
+            "returned the size with the lowest validation error, ignoring the budget",
+        ),
+    ),
+)
+def _check_code_size(fb: Feedback, choose_code_size: Any) -> None:
+    if not callable(choose_code_size):
+        fb.stop(
+            f"choose_code_size should be a function, got {type(choose_code_size).__name__}",
+            "define it with `def choose_code_size(table, max_error):`",
+        )
+    for what, table, max_error in _code_size_cases():
+        expected = _rule(table, max_error, "validation MSE")
+        result = choose_code_size(table.copy(), max_error)
+        if result is Ellipsis:
+            _not_attempted(fb, "choose_code_size", result, "code that picks a size from the table")
+        valid, size = _as_size(result)
+        if not valid:
+            fb.stop(
+                f"choose_code_size returned {type(result).__name__} ({result!r:.40}); it should return one code size "
+                "(an int such as 32) or None",
+                "collect the sizes that meet the budget, then return min(...) of them",
+            )
+        if size == expected:
+            fb.ok(f"{what}: {size}")
+            continue
+        budget = f"(budget {max_error})"
+        if size is not None and size == _rule(table, max_error, "train MSE"):
+            fb.stop(
+                f"{what} {budget}: you returned {size}, which follows the training column; the validation errors give {expected}",
+                "the training error flatters large codes (over-fitting): choose with table['validation MSE']",
+            )
+        if size is not None and size == _rule(table, max_error, "test MSE"):
+            fb.stop(
+                f"{what} {budget}: you returned {size}, which follows the test column; the validation errors give {expected}",
+                "choose on validation data; the test set is kept for the one final report of the chosen size",
+            )
+        if size is not None and size >= INPUT_SIZE:
+            fb.stop(
+                f"{what} {budget}: you returned {size}, but a code of {size} numbers for 784 pixels compresses nothing",
+                "only count code sizes below 784 (and return None if none of them is within the budget)",
+            )
+        if size is not None and expected is not None and size > expected:
+            fb.stop(
+                f"{what} {budget}: you returned {size}, but the smaller code {expected} also stays within the budget",
+                "return the smallest qualifying size (min(...)), whatever the order of the rows",
+            )
+        if expected is None:
+            fb.stop(
+                f"{what} {budget}: you returned {size}, but no code below 784 has a validation MSE within the budget",
+                "return None when nothing qualifies",
+            )
+        fb.stop(
+            f"{what} {budget}: you returned {size}, expected {expected}",
+            "keep the sizes below 784 whose table['validation MSE'] is <= max_error; return the smallest",
+        )
+
+
+# --------------------------------------------------------------------------------------
+# 01-linear-ae · a linear autoencoder that finds PCA's subspace (section 4)
+# --------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _small_mnist() -> tuple[np.ndarray, np.ndarray]:
+    from .. import data
+
+    images = data.load_mnist(n_train=1200, n_test=1, verbose=False).x_train
+    return images[:1000], images[1000:]
+
+
+def _linear_ae_context() -> dict[str, Any]:
+    import keras
+    from keras import layers
+
+    x_train, x_val = _small_mnist()
+    return {"np": np, "keras": keras, "layers": layers, "x_train": x_train, "x_val": x_val,
+            "K_EXERCISE": LINEAR_CODE_SIZE}
+
+
+_LINEAR_SOLUTION = '''
+K_EXERCISE = 2
+steps = 550                                                     # weight updates in the whole training
+epochs = int(np.ceil(steps / np.ceil(len(x_train) / 128)))      # 10 epochs of 7,000 images
+my_linear_ae = keras.Sequential([
+    keras.Input(shape=(784,)),
+    layers.Dense(K_EXERCISE),                                   # encoder: no activation
+    layers.Dense(784, bias_initializer=keras.initializers.Constant(x_train.mean(axis=0))),  # decoder
+])
+schedule = keras.optimizers.schedules.PiecewiseConstantDecay([int(0.7 * steps)], [0.01, 0.001])
+my_linear_ae.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
+'''
+
+
+def _linear_variant(old: str, new: str) -> str:
+    assert old in _LINEAR_SOLUTION, old
+    return _LINEAR_SOLUTION.replace(old, new)
+
+
+def _layers_of(model: Any) -> list[Any]:
+    """Every layer of ``model``, looking inside nested models (an encoder and a decoder chained)."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        if hasattr(layer, "layers") and getattr(layer, "layers", None):
+            found.extend(_layers_of(layer))
+        else:
+            found.append(layer)
+    return found
+
+
+def _loss_name(model: Any) -> str:
+    loss = getattr(model, "loss", None)
+    if loss is None:
+        return ""
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__)
+
+
+@exercise(
+    "01-linear-ae",
+    notebook=NOTEBOOK,
+    title="A linear autoencoder that finds PCA-2's subspace",
+    answers=("my_linear_ae", "x_train", "x_val"),
+    solution=_LINEAR_SOLUTION,
+    context=_linear_ae_context,
+    mistakes=(
+        Mistake(
+            _linear_variant("layers.Dense(K_EXERCISE),", 'layers.Dense(K_EXERCISE, activation="relu"),'),
+            "relu activation",
+            "a ReLU code layer: no longer linear",
+        ),
+        Mistake(
+            _linear_variant("layers.Dense(K_EXERCISE),", "layers.Dense(8),"),
+            "8 units",
+            "the code size of the lesson's cell (8) instead of 2",
+        ),
+        Mistake(
+            _linear_variant("my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)\n", ""),
+            "not (yet)",
+            "built and compiled but never trained",
+        ),
+        Mistake(
+            _linear_variant('loss="mse"', 'loss="binary_crossentropy"'),
+            "loss='mse'",
+            "binary cross-entropy: PCA's optimum is that of the squared error",
+        ),
+    ),
+)
+def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) -> None:
+    import keras
+    from scipy.linalg import subspace_angles
+    from sklearn.decomposition import PCA
+
+    k = LINEAR_CODE_SIZE
+    if not isinstance(my_linear_ae, keras.Model):
+        fb.stop(
+            f"my_linear_ae should be a Keras model, got {type(my_linear_ae).__name__}",
+            "build it with keras.Sequential([keras.Input(shape=(784,)), layers.Dense(...), layers.Dense(...)])",
+        )
+    try:
+        x_train = np.asarray(x_train, dtype="float32")
+        x_val = np.asarray(x_val, dtype="float32")
+    except (TypeError, ValueError):
+        fb.stop("x_train and x_val should be the lesson's image arrays", "pass them as in the check cell: (my_linear_ae, x_train, x_val)")
+    if x_train.ndim != 2 or x_val.ndim != 2 or x_train.shape[1] != INPUT_SIZE or x_val.shape[1] != INPUT_SIZE or len(x_train) < 10:
+        fb.stop(
+            f"x_train {x_train.shape} and x_val {x_val.shape} should be flattened images with 784 values each",
+            "pass the lesson's x_train and x_val, as in the check cell",
+        )
+    try:
+        out = np.asarray(my_linear_ae(x_val[:4], training=False))
+    except Exception as err:  # noqa: BLE001 — any failure of the student's model is reported, not raised
+        fb.stop(f"your model cannot process images of 784 values: {type(err).__name__}: {err}"[:300],
+                "start the model with keras.Input(shape=(784,))")
+    if out.shape != (4, INPUT_SIZE):
+        fb.stop(f"for 4 images your model outputs shape {out.shape}; an autoencoder gives back (4, 784)",
+                "the decoder (last Dense layer) needs 784 units")
+
+    all_layers = [layer for layer in _layers_of(my_linear_ae) if type(layer).__name__ != "InputLayer"]
+    dense = [layer for layer in all_layers if isinstance(layer, keras.layers.Dense)]
+    others = sorted({type(layer).__name__ for layer in all_layers if not isinstance(layer, keras.layers.Dense)})
+    if others:
+        fb.fail(f"your model has layers other than Dense ({', '.join(others)})",
+                "a linear autoencoder here is just two Dense layers: encoder and decoder")
+    if len(dense) != 2:
+        fb.stop(f"your model has {len(dense)} Dense layers; this linear autoencoder has two, the encoder "
+                f"(784 → {k}) and the decoder ({k} → 784)",
+                "keras.Sequential([keras.Input(shape=(784,)), layers.Dense(K_EXERCISE), layers.Dense(784)])")
+    encoder, decoder = dense
+    fb.expect(
+        encoder.units == LINEAR_CODE_SIZE,
+        f"the code has {LINEAR_CODE_SIZE} numbers",
+        f"your code layer has {encoder.units} units; the task asks for K_EXERCISE = {LINEAR_CODE_SIZE}",
+        "the first Dense layer's size is the code size: layers.Dense(K_EXERCISE)",
+    )
+    nonlinear = [(i, getattr(layer.activation, "__name__", str(layer.activation))) for i, layer in enumerate(dense)]
+    nonlinear = [(i, name) for i, name in nonlinear if name != "linear"]
+    fb.expect(
+        not nonlinear,
+        "no activation in either layer: the model is linear",
+        "; ".join(f"your {'encoder' if i == 0 else 'decoder'} layer uses the {name} activation" for i, name in nonlinear)
+        + " — a linear autoencoder has none",
+        "leave out activation=... (a Dense layer is linear by default)",
+    )
+    loss = _loss_name(my_linear_ae).lower()
+    if loss and not ("mse" in loss or "mean_squared" in loss or "meansquared" in loss):
+        fb.fail(f"your model is compiled with loss={loss!r}; PCA's subspace is the optimum of the squared error",
+                "compile with loss='mse' (binary cross-entropy also needs outputs in [0, 1])")
+    if fb.failed:
+        fb.stop("fix the layers and the loss first; then the subspace is measured",
+                "compare with the linear autoencoder of the cell above the exercise")
+
+    kernel = np.asarray(decoder.kernel)  # (k, 784): one row per code unit
+    if not np.all(np.isfinite(kernel)):
+        fb.stop("your decoder's weights contain nan or inf: training diverged",
+                "use loss='mse' and a learning rate of at most about 0.01")
+    pca = PCA(LINEAR_CODE_SIZE, random_state=0).fit(x_train)
+    angles = np.degrees(subspace_angles(kernel.T, pca.components_.T))
+    fb.expect(
+        angles.max() < 10,
+        f"its decoder spans PCA-{k}'s subspace (largest principal angle {angles.max():.1f}°)",
+        f"the largest principal angle between your decoder's subspace and PCA-{k}'s is {angles.max():.1f}° (should be "
+        "below 10°): it is not (yet) PCA's subspace",
+        "train it with fit — longer, or with the learning-rate schedule and the bias start of the cell above; "
+        "an untrained model sits near 90°",
+    )
+    model_mse = float(np.mean((np.asarray(my_linear_ae(x_val, training=False)) - x_val) ** 2))
+    pca_mse = float(np.mean((pca.inverse_transform(pca.transform(x_val)) - x_val) ** 2))
+    fb.expect(
+        model_mse <= 1.05 * pca_mse,
+        f"validation MSE {model_mse:.5f}, within 5 % of PCA-{k}'s {pca_mse:.5f}",
+        f"validation MSE {model_mse:.5f} is {model_mse / pca_mse - 1:.0%} above PCA-{k}'s {pca_mse:.5f}",
+        "train longer; a linear autoencoder at its optimum ties PCA",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# 01-mse · the reconstruction error of each image (FAQ 6)
+# --------------------------------------------------------------------------------------
+@exercise(
+    "01-mse",
+    notebook=NOTEBOOK,
+    title="The reconstruction error of each image",
+    answers=("my_per_image_mse",),
+    solution='''
+def my_per_image_mse(x, x_hat):
+    """One reconstruction error per image: the mean squared difference over its pixels."""
+    return np.mean((np.asarray(x) - np.asarray(x_hat)) ** 2, axis=1)   # axis 1 = the pixels of each image
+''',
+    context=lambda: {"np": np},
+    mistakes=(
+        Mistake(
+            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2, axis=0)",
+            "instead of the pixels",
+            "averaged over the images (axis 0)",
+        ),
+        Mistake(
+            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2)",
+            "one number for all",
+            "one mean over everything",
+        ),
+        Mistake(
+            "def my_per_image_mse(x, x_hat):\n    return np.sum((x - x_hat) ** 2, axis=1)",
+            "summed",
+            "sum instead of mean",
+        ),
+        Mistake(
+            "def my_per_image_mse(x, x_hat):\n    return np.mean(np.abs(x - x_hat), axis=1)",
+            "absolute",
+            "absolute instead of squared differences",
+        ),
+    ),
+)
+def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
+    if not callable(my_per_image_mse):
+        fb.stop(f"my_per_image_mse should be a function, got {type(my_per_image_mse).__name__}",
+                "define it with `def my_per_image_mse(x, x_hat):`")
+    rng = np.random.default_rng(3)
+    n, d = 6, 10  # 6 images of 10 pixels: the two axes cannot be confused
+    x = rng.uniform(0, 1, size=(n, d))
+    x_hat = rng.uniform(0, 1, size=(n, d))
+    reference = np.mean((x - x_hat) ** 2, axis=1)
+    result = my_per_image_mse(x.copy(), x_hat.copy())
+    _not_attempted(fb, "my_per_image_mse", result, "the formula")
+    try:
+        arr = np.asarray(result, dtype="float64")
+    except (TypeError, ValueError):
+        fb.stop(f"my_per_image_mse returned {type(result).__name__}, not numbers", "return a NumPy array, one value per image")
+    if arr.shape == ():
+        fb.stop(f"for {n} images you return one number for all of them; the task asks for one error per image",
+                "average over the pixels only: np.mean(..., axis=1)")
+    if arr.shape == (d,):
+        fb.stop(f"for {n} images of {d} pixels you return {d} numbers: you averaged over the images (axis 0) instead of the pixels",
+                "axis=1 averages over the pixels of each image")
+    if arr.shape != (n,):
+        fb.stop(f"for {n} images you return shape {arr.shape}; the task asks for shape ({n},)", "np.mean(..., axis=1)")
+    if np.allclose(arr, reference * d):
+        fb.stop(f"your errors are {d} times too large (the number of pixels): you summed the squared differences",
+                "the *mean* squared error divides by the number of pixels: np.mean instead of np.sum")
+    if np.allclose(arr, np.mean(np.abs(x - x_hat), axis=1)):
+        fb.stop("you return the mean absolute difference (MAE); the task asks for the mean of the squared differences",
+                "square the differences: (x - x_hat) ** 2")
+    if np.allclose(arr, np.sqrt(reference)):
+        fb.stop("you return the root of the mean squared error (RMSE); the task asks for the MSE itself", "drop the square root")
+    fb.expect(np.allclose(arr, reference), f"one error per image, matching the reference on {n} random images",
+              f"your errors {np.round(arr, 4)} differ from the reference {np.round(reference, 4)}",
+              "MSE of an image = mean over its pixels of (x − x̂)²")
+    images = rng.uniform(0, 1, size=(3, INPUT_SIZE)).astype("float32")
+    same = np.asarray(my_per_image_mse(images, images.copy()), dtype="float64")
+    fb.expect(same.shape == (3,) and np.allclose(same, 0), "a perfect reconstruction of 784-pixel images gives 0 for each",
+              f"a perfect reconstruction gives {np.round(same, 4)} instead of zeros", "x − x̂ is 0 everywhere then")
