@@ -89,6 +89,6 @@ def anomaly_scores(x_normal, x_rows, *, seed=0, original_recipe=None, repaired_r
         "AE (original)": reconstruction_errors(original, x_rows),
         "AE (repaired)": reconstruction_errors(repaired, x_rows),
         "PCA-7 error": np.mean((x_rows - pca.inverse_transform(pca.transform(x_rows))) ** 2, axis=1),
-        "IsolationForest": -IsolationForest(n_estimators=200, random_state=seed).fit(x_normal).score_samples(x_rows),
+        "IsolationForest": -IsolationForest(random_state=seed).fit(x_normal).score_samples(x_rows),
         "One-Class SVM": -OneClassSVM(nu=0.05, gamma="scale").fit(x_normal).decision_function(x_rows),
     }
