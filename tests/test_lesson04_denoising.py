@@ -78,7 +78,9 @@ def test_builders_shapes_and_residual_starts_at_identity():
     assert np.mean(np.abs(L.apply_denoiser(res, noisy) - noisy)) < 0.5 * np.mean(np.abs(noisy - x))
     unet = L.build_residual_denoiser(residual=False)
     assert unet.output_shape == (None, 28, 28, 1)
-    assert not any(isinstance(layer, keras.layers.Concatenate) for layer in L.build_residual_denoiser(skip=False).layers)
+    assert not any(
+        isinstance(layer, keras.layers.Concatenate) for layer in L.build_residual_denoiser(skip=False).layers
+    )
     big = L.build_residual_denoiser((64, 64, 1))
     big.set_weights(res.get_weights())  # same weights work at another size
     assert L.apply_denoiser(big, _images(2, size=64)).shape == (2, 64, 64, 1)
@@ -104,7 +106,9 @@ def test_mean_ci_and_gain_rows():
     psnr_a, psnr_b = rng.normal(30, 1, 50), rng.normal(28, 1, 50)
     scores = {("c", "filter"): {"PSNR": psnr_b}, ("c", "net"): {"PSNR": psnr_a}}
     labels = np.array([0, 1] * 25)
-    rows = L.gain_rows(scores, {"c": "filter"}, ["net"], n_boot=200, labels=labels, classes={0: "normal", 1: "pneumonia"})
+    rows = L.gain_rows(
+        scores, {"c": "filter"}, ["net"], n_boot=200, labels=labels, classes={0: "normal", 1: "pneumonia"}
+    )
     assert [r["images"] for r in rows] == ["all", "normal", "pneumonia"]
     assert [r["n"] for r in rows] == [50, 25, 25]
     assert abs(rows[0]["gain (dB)"] - (psnr_a - psnr_b).mean()) < 1e-9
@@ -114,15 +118,35 @@ def test_mean_ci_and_gain_rows():
 @pytest.mark.slow
 def test_denoising_table_runs_on_any_medical_images():
     x = _images(40, seed=1)
-    med = ImageData(x[:24], np.zeros(24, int), x[32:], np.array([0, 1] * 4), x[24:32], np.zeros(8, int), source="synthetic test images")
-    result = L.denoising_table(med, n_train=24, epochs=1, batches=2, batch_size=8, tune_images=4, slow_filter_images=4, n_boot=50)
+    med = ImageData(
+        x[:24],
+        np.zeros(24, int),
+        x[32:],
+        np.array([0, 1] * 4),
+        x[24:32],
+        np.zeros(8, int),
+        source="synthetic test images",
+    )
+    result = L.denoising_table(
+        med, n_train=24, epochs=1, batches=2, batch_size=8, tune_images=4, slow_filter_images=4, n_boot=50
+    )
     assert result["source"] == "synthetic test images" and result["n_train"] == 24 and result["n_test"] == 8
     methods = {r["method"] for r in result["rows"]}
-    assert {"noisy input", "gaussian", "median", "tv", "nlm", "bottleneck noisy→clean", "residual noisy→clean"} <= methods
+    assert {
+        "noisy input",
+        "gaussian",
+        "median",
+        "tv",
+        "nlm",
+        "bottleneck noisy→clean",
+        "residual noisy→clean",
+    } <= methods
     assert {r["condition"] for r in result["rows"]} == set(L.CONDITIONS)
     for r in result["rows"]:
         assert r["PSNR low"] <= r["PSNR"] <= r["PSNR high"]
-        assert r["n"] == (4 if r["method"] in ("tv", "nlm") and result["best_filter"][r["condition"]] != r["method"] else 8)
+        assert r["n"] == (
+            4 if r["method"] in ("tv", "nlm") and result["best_filter"][r["condition"]] != r["method"] else 8
+        )
     gains = result["gains"]
     assert len(gains) == 2 * len(L.CONDITIONS)
     assert all(g["best filter"] in ("gaussian", "median", "tv", "nlm") for g in gains)

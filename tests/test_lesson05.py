@@ -86,7 +86,8 @@ def test_the_lessons_own_code_passes_its_exercise(ex_id, answer):
 
 
 def test_the_sample_digits_exercise_accepts_the_lessons_decoder():
-    namespace = exercises.run_in_context(exercises.EXERCISES["05-prior-samples"],
-                                         exercises.EXERCISES["05-prior-samples"].solution)
+    namespace = exercises.run_in_context(
+        exercises.EXERCISES["05-prior-samples"], exercises.EXERCISES["05-prior-samples"].solution
+    )
     images = namespace["sample_digits"](build_vae_decoder(latent_dim=8), 16)
     assert np.asarray(images).shape == (16, 784)

@@ -62,53 +62,53 @@ def test_untouched_scaffold_says_not_attempted(ex_id):
 
 
 ALTERNATIVES = {
-    "06-shot-noise": '''
+    "06-shot-noise": """
 def shot_noise(images, level, seed=None):
     rng = np.random.default_rng(seed)
     return np.clip(rng.poisson(images / level**2) * level**2, 0.0, 1.0).astype(np.float32)
-''',
-    "06-masked-mse": '''
+""",
+    "06-masked-mse": """
 def masked_mse(y_true, y_pred):
     measured = ops.logical_not(ops.isnan(y_true))
     y_t = ops.where(measured, y_true, 0.0)
     y_p = ops.where(measured, y_pred, 0.0)
     return ops.sum(ops.square(y_t - y_p)) / ops.sum(ops.cast(measured, "float32"))
-''',
-    "06-threshold": '''
+""",
+    "06-threshold": """
 def pick_threshold(val_errors, max_false_alarm_rate):
     return np.percentile(val_errors, 100 * (1 - max_false_alarm_rate))
-''',
-    "06-path-speed": '''
+""",
+    "06-path-speed": """
 def path_speed(codes):
     speeds = []
     for patient in codes:
         steps = [np.sqrt(np.sum((b - a) ** 2)) for a, b in zip(patient[:-1], patient[1:])]
         speeds.append(sum(steps) / len(steps))
     return speeds
-''',
-    "06-error-map": '''
+""",
+    "06-error-map": """
 def error_map(tiles, reconstructions, grid_shape):
     return ((tiles - reconstructions) ** 2).reshape(len(tiles), -1).mean(axis=1).reshape(grid_shape)
-''',
-    "06-r2": '''
+""",
+    "06-r2": """
 def r2_by_hand(y_true, y_pred):
     return 1 - np.mean((y_true - y_pred) ** 2) / np.var(y_true)
-''',
-    "06-enrichment": '''
+""",
+    "06-enrichment": """
 def enrichment_factor(distance, active, k):
     top = sorted(range(len(distance)), key=lambda i: distance[i])[:k]
     return (sum(active[i] for i in top) / k) / (sum(active) / len(active))
-''',
-    "06-band-power": '''
+""",
+    "06-band-power": """
 def band_power(power, freqs, low, high):
     return np.mean(power[..., (low <= freqs) & (freqs <= high)], axis=2)
-''',
-    "06-worst-variables": '''
+""",
+    "06-worst-variables": """
 import pandas as pd
 
 def worst_variables(x, x_hat, names, n=3):
     return list(pd.Series(((x - x_hat) ** 2).mean(axis=0), index=names).nlargest(n).index)
-''',
+""",
 }
 
 

@@ -132,9 +132,12 @@ def test_the_setup_cell_shows_no_tensorflow_log_lines(tmp_path, monkeypatch):
         "\nimport keras, numpy as np\nm = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
         "m.compile('adam', 'mse')\nm.fit(np.zeros((256, 4)), np.zeros((256, 2)), epochs=2, verbose=0, "
         "validation_data=(np.zeros((32, 4)), np.zeros((32, 2))))\nm.predict(np.zeros((8, 4)), verbose=0)"
+        "\nfrom course_utils import runtime as _r\n"
+        "print('cleanup hooked:', _r.forget_finished_trainings in get_ipython().events.callbacks['post_run_cell'])"
     )
     out, err = _run_in_kernel(setup_cell + fit, tmp_path)
     assert "Versions:" in out and "Seed:" in out, out
+    assert "cleanup hooked: True" in out, out  # runtime.setup installs forget_finished_trainings
     assert err == "", f"the setup cell of {lesson.name} wrote to stderr:\n{err}"
     _, control = _run_in_kernel("import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '0'\nimport tensorflow", tmp_path)
     if not control:
@@ -189,3 +192,32 @@ def test_release_memory_frees_models_and_large_data_and_keeps_the_rest(capsys):
     assert set(ns) == {"small", "EPOCHS", "np", "_hidden", "f"}
     assert rss > 0 and "this kernel now holds" in capsys.readouterr().out
     assert runtime.release_memory(None, verbose=False) > 0
+
+
+def test_forget_finished_trainings_drops_the_registrations_fit_leaves_behind():
+    """Every fit leaves CustomGradient entries (each holding a traced graph) in TensorFlow's registry."""
+    import keras
+    from tensorflow.python.framework import ops as tf_ops
+
+    from course_utils import runtime
+
+    registry = tf_ops._gradient_registry._registry
+    runtime.forget_finished_trainings()
+    x = np.random.default_rng(0).random((64, 6)).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2), keras.layers.Dense(6)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=1, verbose=0)
+    left = [name for name in registry if name.startswith("CustomGradient-")]
+    assert left, "fit no longer registers custom gradients: forget_finished_trainings may be unnecessary"
+    assert runtime.forget_finished_trainings() == len(left)
+    assert not [name for name in registry if name.startswith("CustomGradient-")]
+    before = model.evaluate(x, x, verbose=0)
+    model.fit(x, x, epochs=3, verbose=0)  # the model still trains after the clean-up
+    assert model.evaluate(x, x, verbose=0) < before
+
+
+def test_setup_installs_the_cleanup_only_inside_ipython():
+    from course_utils import runtime
+
+    assert runtime._install_training_cleanup() is False  # plain Python (pytest): nothing to hook
+    # inside a kernel it is installed: see test_the_setup_cell_shows_no_tensorflow_log_lines

@@ -35,7 +35,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 __all__ = [
     "EXERCISES",
@@ -112,7 +112,7 @@ class Feedback:
         if hint:
             print(f"    Hint: {hint}", file=self.out)
 
-    def stop(self, message: str, hint: str | None = None) -> None:
+    def stop(self, message: str, hint: str | None = None) -> NoReturn:
         """Like :meth:`fail`, then end the check (later tests would make no sense)."""
         self.fail(message, hint)
         raise _Stop

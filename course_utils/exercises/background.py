@@ -147,38 +147,57 @@ def _code_size_cases() -> list[tuple[str, Any, float]]:
     return [
         (
             "a budget that several codes meet: the smallest of them",
-            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
-                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            _sweep_table(
+                [0.050, 0.030, 0.012, 0.004, 0.001],
+                [0.055, 0.036, 0.020, 0.011, 0.006],
+                [0.054, 0.037, 0.019, 0.012, 0.005],
+            ),
             0.025,
         ),
         (
             "training and validation columns disagree",
-            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
-                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            _sweep_table(
+                [0.050, 0.030, 0.012, 0.004, 0.001],
+                [0.055, 0.036, 0.020, 0.011, 0.006],
+                [0.054, 0.037, 0.019, 0.012, 0.005],
+            ),
             0.032,
         ),
         (
             "test and validation columns disagree",
-            _sweep_table([0.050, 0.034, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
-                         [0.054, 0.031, 0.019, 0.012, 0.005]),
+            _sweep_table(
+                [0.050, 0.034, 0.012, 0.004, 0.001],
+                [0.055, 0.036, 0.020, 0.011, 0.006],
+                [0.054, 0.031, 0.019, 0.012, 0.005],
+            ),
             0.032,
         ),
         (
             "rows not sorted by code size",
-            _sweep_table([0.004, 0.050, 0.001, 0.012, 0.030], [0.011, 0.055, 0.006, 0.020, 0.036],
-                         [0.012, 0.054, 0.005, 0.019, 0.037], sizes=(128, 2, 1024, 32, 8)),
+            _sweep_table(
+                [0.004, 0.050, 0.001, 0.012, 0.030],
+                [0.011, 0.055, 0.006, 0.020, 0.036],
+                [0.012, 0.054, 0.005, 0.019, 0.037],
+                sizes=(128, 2, 1024, 32, 8),
+            ),
             0.025,
         ),
         (
             "only the overcomplete code meets the budget",
-            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
-                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            _sweep_table(
+                [0.050, 0.030, 0.012, 0.004, 0.001],
+                [0.055, 0.036, 0.020, 0.011, 0.006],
+                [0.054, 0.037, 0.019, 0.012, 0.005],
+            ),
             0.008,
         ),
         (
             "no code meets the budget",
-            _sweep_table([0.050, 0.030, 0.012, 0.004, 0.001], [0.055, 0.036, 0.020, 0.011, 0.006],
-                         [0.054, 0.037, 0.019, 0.012, 0.005]),
+            _sweep_table(
+                [0.050, 0.030, 0.012, 0.004, 0.001],
+                [0.055, 0.036, 0.020, 0.011, 0.006],
+                [0.054, 0.037, 0.019, 0.012, 0.005],
+            ),
             0.001,
         ),
     ]
@@ -193,7 +212,7 @@ def _as_size(value: Any) -> tuple[bool, int | None]:
     if isinstance(value, numbers.Integral):
         return True, int(value)
     if isinstance(value, numbers.Real) and float(value).is_integer():
-        return True, int(value)
+        return True, int(float(value))
     return False, None
 
 
@@ -328,11 +347,17 @@ def _linear_ae_context() -> dict[str, Any]:
     from keras import layers
 
     x_train, x_val = _small_mnist()
-    return {"np": np, "keras": keras, "layers": layers, "x_train": x_train, "x_val": x_val,
-            "K_EXERCISE": LINEAR_CODE_SIZE}
+    return {
+        "np": np,
+        "keras": keras,
+        "layers": layers,
+        "x_train": x_train,
+        "x_val": x_val,
+        "K_EXERCISE": LINEAR_CODE_SIZE,
+    }
 
 
-_LINEAR_SOLUTION = '''
+_LINEAR_SOLUTION = """
 K_EXERCISE = 2
 steps = 550                                                     # weight updates in the whole training
 epochs = int(np.ceil(steps / np.ceil(len(x_train) / 128)))      # 10 epochs of 7,000 images
@@ -344,7 +369,7 @@ my_linear_ae = keras.Sequential([
 schedule = keras.optimizers.schedules.PiecewiseConstantDecay([int(0.7 * steps)], [0.01, 0.001])
 my_linear_ae.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
 my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
-'''
+"""
 
 
 def _linear_variant(old: str, new: str) -> str:
@@ -391,7 +416,9 @@ def _loss_name(model: Any) -> str:
             "the code size of the lesson's cell (8) instead of 2",
         ),
         Mistake(
-            _linear_variant("my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)\n", ""),
+            _linear_variant(
+                "my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)\n", ""
+            ),
             "not (yet)",
             "built and compiled but never trained",
         ),
@@ -417,31 +444,48 @@ def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) 
         x_train = np.asarray(x_train, dtype="float32")
         x_val = np.asarray(x_val, dtype="float32")
     except (TypeError, ValueError):
-        fb.stop("x_train and x_val should be the lesson's image arrays", "pass them as in the check cell: (my_linear_ae, x_train, x_val)")
-    if x_train.ndim != 2 or x_val.ndim != 2 or x_train.shape[1] != INPUT_SIZE or x_val.shape[1] != INPUT_SIZE or len(x_train) < 10:
+        fb.stop(
+            "x_train and x_val should be the lesson's image arrays",
+            "pass them as in the check cell: (my_linear_ae, x_train, x_val)",
+        )
+    if (
+        x_train.ndim != 2
+        or x_val.ndim != 2
+        or x_train.shape[1] != INPUT_SIZE
+        or x_val.shape[1] != INPUT_SIZE
+        or len(x_train) < 10
+    ):
         fb.stop(
             f"x_train {x_train.shape} and x_val {x_val.shape} should be flattened images with 784 values each",
             "pass the lesson's x_train and x_val, as in the check cell",
         )
     try:
         out = np.asarray(my_linear_ae(x_val[:4], training=False))
-    except Exception as err:  # noqa: BLE001 — any failure of the student's model is reported, not raised
-        fb.stop(f"your model cannot process images of 784 values: {type(err).__name__}: {err}"[:300],
-                "start the model with keras.Input(shape=(784,))")
+    except Exception as err:
+        fb.stop(
+            f"your model cannot process images of 784 values: {type(err).__name__}: {err}"[:300],
+            "start the model with keras.Input(shape=(784,))",
+        )
     if out.shape != (4, INPUT_SIZE):
-        fb.stop(f"for 4 images your model outputs shape {out.shape}; an autoencoder gives back (4, 784)",
-                "the decoder (last Dense layer) needs 784 units")
+        fb.stop(
+            f"for 4 images your model outputs shape {out.shape}; an autoencoder gives back (4, 784)",
+            "the decoder (last Dense layer) needs 784 units",
+        )
 
     all_layers = [layer for layer in _layers_of(my_linear_ae) if type(layer).__name__ != "InputLayer"]
     dense = [layer for layer in all_layers if isinstance(layer, keras.layers.Dense)]
     others = sorted({type(layer).__name__ for layer in all_layers if not isinstance(layer, keras.layers.Dense)})
     if others:
-        fb.fail(f"your model has layers other than Dense ({', '.join(others)})",
-                "a linear autoencoder here is just two Dense layers: encoder and decoder")
+        fb.fail(
+            f"your model has layers other than Dense ({', '.join(others)})",
+            "a linear autoencoder here is just two Dense layers: encoder and decoder",
+        )
     if len(dense) != 2:
-        fb.stop(f"your model has {len(dense)} Dense layers; this linear autoencoder has two, the encoder "
-                f"(784 → {k}) and the decoder ({k} → 784)",
-                "keras.Sequential([keras.Input(shape=(784,)), layers.Dense(K_EXERCISE), layers.Dense(784)])")
+        fb.stop(
+            f"your model has {len(dense)} Dense layers; this linear autoencoder has two, the encoder "
+            f"(784 → {k}) and the decoder ({k} → 784)",
+            "keras.Sequential([keras.Input(shape=(784,)), layers.Dense(K_EXERCISE), layers.Dense(784)])",
+        )
     encoder, decoder = dense
     fb.expect(
         encoder.units == LINEAR_CODE_SIZE,
@@ -454,22 +498,30 @@ def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) 
     fb.expect(
         not nonlinear,
         "no activation in either layer: the model is linear",
-        "; ".join(f"your {'encoder' if i == 0 else 'decoder'} layer uses the {name} activation" for i, name in nonlinear)
+        "; ".join(
+            f"your {'encoder' if i == 0 else 'decoder'} layer uses the {name} activation" for i, name in nonlinear
+        )
         + " — a linear autoencoder has none",
         "leave out activation=... (a Dense layer is linear by default)",
     )
     loss = _loss_name(my_linear_ae).lower()
     if loss and not ("mse" in loss or "mean_squared" in loss or "meansquared" in loss):
-        fb.fail(f"your model is compiled with loss={loss!r}; PCA's subspace is the optimum of the squared error",
-                "compile with loss='mse' (binary cross-entropy also needs outputs in [0, 1])")
+        fb.fail(
+            f"your model is compiled with loss={loss!r}; PCA's subspace is the optimum of the squared error",
+            "compile with loss='mse' (binary cross-entropy also needs outputs in [0, 1])",
+        )
     if fb.failed:
-        fb.stop("fix the layers and the loss first; then the subspace is measured",
-                "compare with the linear autoencoder of the cell above the exercise")
+        fb.stop(
+            "fix the layers and the loss first; then the subspace is measured",
+            "compare with the linear autoencoder of the cell above the exercise",
+        )
 
     kernel = np.asarray(decoder.kernel)  # (k, 784): one row per code unit
     if not np.all(np.isfinite(kernel)):
-        fb.stop("your decoder's weights contain nan or inf: training diverged",
-                "use loss='mse' and a learning rate of at most about 0.01")
+        fb.stop(
+            "your decoder's weights contain nan or inf: training diverged",
+            "use loss='mse' and a learning rate of at most about 0.01",
+        )
     pca = PCA(LINEAR_CODE_SIZE, random_state=0).fit(x_train)
     angles = np.degrees(subspace_angles(kernel.T, pca.components_.T))
     fb.expect(
@@ -529,8 +581,10 @@ def my_per_image_mse(x, x_hat):
 )
 def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
     if not callable(my_per_image_mse):
-        fb.stop(f"my_per_image_mse should be a function, got {type(my_per_image_mse).__name__}",
-                "define it with `def my_per_image_mse(x, x_hat):`")
+        fb.stop(
+            f"my_per_image_mse should be a function, got {type(my_per_image_mse).__name__}",
+            "define it with `def my_per_image_mse(x, x_hat):`",
+        )
     rng = np.random.default_rng(3)
     n, d = 6, 10  # 6 images of 10 pixels: the two axes cannot be confused
     x = rng.uniform(0, 1, size=(n, d))
@@ -541,27 +595,48 @@ def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
     try:
         arr = np.asarray(result, dtype="float64")
     except (TypeError, ValueError):
-        fb.stop(f"my_per_image_mse returned {type(result).__name__}, not numbers", "return a NumPy array, one value per image")
+        fb.stop(
+            f"my_per_image_mse returned {type(result).__name__}, not numbers",
+            "return a NumPy array, one value per image",
+        )
     if arr.shape == ():
-        fb.stop(f"for {n} images you return one number for all of them; the task asks for one error per image",
-                "average over the pixels only: np.mean(..., axis=1)")
+        fb.stop(
+            f"for {n} images you return one number for all of them; the task asks for one error per image",
+            "average over the pixels only: np.mean(..., axis=1)",
+        )
     if arr.shape == (d,):
-        fb.stop(f"for {n} images of {d} pixels you return {d} numbers: you averaged over the images (axis 0) instead of the pixels",
-                "axis=1 averages over the pixels of each image")
+        fb.stop(
+            f"for {n} images of {d} pixels you return {d} numbers: you averaged over the images (axis 0) instead of the pixels",
+            "axis=1 averages over the pixels of each image",
+        )
     if arr.shape != (n,):
         fb.stop(f"for {n} images you return shape {arr.shape}; the task asks for shape ({n},)", "np.mean(..., axis=1)")
     if np.allclose(arr, reference * d):
-        fb.stop(f"your errors are {d} times too large (the number of pixels): you summed the squared differences",
-                "the *mean* squared error divides by the number of pixels: np.mean instead of np.sum")
+        fb.stop(
+            f"your errors are {d} times too large (the number of pixels): you summed the squared differences",
+            "the *mean* squared error divides by the number of pixels: np.mean instead of np.sum",
+        )
     if np.allclose(arr, np.mean(np.abs(x - x_hat), axis=1)):
-        fb.stop("you return the mean absolute difference (MAE); the task asks for the mean of the squared differences",
-                "square the differences: (x - x_hat) ** 2")
+        fb.stop(
+            "you return the mean absolute difference (MAE); the task asks for the mean of the squared differences",
+            "square the differences: (x - x_hat) ** 2",
+        )
     if np.allclose(arr, np.sqrt(reference)):
-        fb.stop("you return the root of the mean squared error (RMSE); the task asks for the MSE itself", "drop the square root")
-    fb.expect(np.allclose(arr, reference), f"one error per image, matching the reference on {n} random images",
-              f"your errors {np.round(arr, 4)} differ from the reference {np.round(reference, 4)}",
-              "MSE of an image = mean over its pixels of (x − x̂)²")
+        fb.stop(
+            "you return the root of the mean squared error (RMSE); the task asks for the MSE itself",
+            "drop the square root",
+        )
+    fb.expect(
+        np.allclose(arr, reference),
+        f"one error per image, matching the reference on {n} random images",
+        f"your errors {np.round(arr, 4)} differ from the reference {np.round(reference, 4)}",
+        "MSE of an image = mean over its pixels of (x − x̂)²",
+    )
     images = rng.uniform(0, 1, size=(3, INPUT_SIZE)).astype("float32")
     same = np.asarray(my_per_image_mse(images, images.copy()), dtype="float64")
-    fb.expect(same.shape == (3,) and np.allclose(same, 0), "a perfect reconstruction of 784-pixel images gives 0 for each",
-              f"a perfect reconstruction gives {np.round(same, 4)} instead of zeros", "x − x̂ is 0 everywhere then")
+    fb.expect(
+        same.shape == (3,) and np.allclose(same, 0),
+        "a perfect reconstruction of 784-pixel images gives 0 for each",
+        f"a perfect reconstruction gives {np.round(same, 4)} instead of zeros",
+        "x − x̂ is 0 everywhere then",
+    )

@@ -41,8 +41,13 @@ def _psnr_context() -> dict[str, Any]:
     from course_utils import data, metrics
 
     clean = _smooth_images(6, seed=0)
-    return {"np": np, "data": data, "metrics": metrics, "x_val": clean,
-            "noisy": data.add_noise(clean, "gaussian", 0.1, seed=1)}
+    return {
+        "np": np,
+        "data": data,
+        "metrics": metrics,
+        "x_val": clean,
+        "noisy": data.add_noise(clean, "gaussian", 0.1, seed=1),
+    }
 
 
 @exercise(
@@ -87,8 +92,10 @@ def _check_psnr(fb: Feedback, my_psnr: Any) -> None:
     from skimage.metrics import peak_signal_noise_ratio
 
     if not callable(my_psnr):
-        fb.stop(f"my_psnr should be a function, got {type(my_psnr).__name__}",
-                "define it with `def my_psnr(clean, test, data_range=1.0):`")
+        fb.stop(
+            f"my_psnr should be a function, got {type(my_psnr).__name__}",
+            "define it with `def my_psnr(clean, test, data_range=1.0):`",
+        )
     clean = _smooth_images(5, seed=3)
     rng = np.random.default_rng(4)
     levels = np.array([0.03, 0.05, 0.1, 0.2, 0.3], "float32")[:, None, None, None]
@@ -136,9 +143,17 @@ def _median_context() -> dict[str, Any]:
     x_val, x_test = _smooth_images(24, seed=5), _smooth_images(24, seed=6)
     sp_val = data.add_noise(x_val, "salt_and_pepper", 0.1, seed=11)
     sp_test = data.add_noise(x_test, "salt_and_pepper", 0.1, seed=12)
-    return {"np": np, "baselines": baselines, "metrics": metrics, "data": data,
-            "x_val": x_val, "x_test": x_test, "sp_val": sp_val, "sp_test": sp_test,
-            "SPLITS": {"validation": (sp_val, x_val), "test": (sp_test, x_test)}}
+    return {
+        "np": np,
+        "baselines": baselines,
+        "metrics": metrics,
+        "data": data,
+        "x_val": x_val,
+        "x_test": x_test,
+        "sp_val": sp_val,
+        "sp_test": sp_test,
+        "SPLITS": {"validation": (sp_val, x_val), "test": (sp_test, x_test)},
+    }
 
 
 _MEDIAN_SIZES = (1, 3, 5, 7)
@@ -197,19 +212,25 @@ median_size = max(scores, key=scores.get)        # the size with the HIGHEST PSN
 )
 def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: Any, splits: Any) -> None:
     if not callable(median_scores):
-        fb.stop(f"median_scores should be a function, got {type(median_scores).__name__}",
-                "complete `def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):`")
+        fb.stop(
+            f"median_scores should be a function, got {type(median_scores).__name__}",
+            "complete `def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):`",
+        )
     if not (isinstance(splits, dict) and {"validation", "test"} <= set(splits)):
-        fb.stop("SPLITS must be the lesson's {'validation': (noisy, clean), 'test': (noisy, clean)}",
-                "re-run the cell that defines SPLITS (do not change it)")
+        fb.stop(
+            "SPLITS must be the lesson's {'validation': (noisy, clean), 'test': (noisy, clean)}",
+            "re-run the cell that defines SPLITS (do not change it)",
+        )
     from course_utils import data
 
     x_demo = _smooth_images(6, seed=9)
     sp_demo = data.add_noise(x_demo, "salt_and_pepper", 0.1, seed=10)
     mine = median_scores(sp_demo, x_demo, _MEDIAN_SIZES)
     if not isinstance(mine, dict) or sorted(mine) != list(_MEDIAN_SIZES):
-        fb.stop(f"median_scores should return a dict {{size: mean PSNR}} for sizes {_MEDIAN_SIZES}, got {mine!r:.80}",
-                "scores[size] = mean PSNR of baselines.denoise(noisy, 'median', size=size) against clean")
+        fb.stop(
+            f"median_scores should return a dict {{size: mean PSNR}} for sizes {_MEDIAN_SIZES}, got {mine!r:.80}",
+            "scores[size] = mean PSNR of baselines.denoise(noisy, 'median', size=size) against clean",
+        )
     ref = _median_reference(sp_demo, x_demo)
     close = all(_as_float(mine[s]) is not None and abs(float(mine[s]) - ref[s]) < 0.02 for s in _MEDIAN_SIZES)
     if not close:
@@ -220,27 +241,37 @@ def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: An
         )
     fb.ok("median_scores computes the mean PSNR of every window size")
     if not isinstance(scores, dict) or sorted(scores) != list(_MEDIAN_SIZES):
-        fb.stop(f"scores should be the dict median_scores returns for sizes {_MEDIAN_SIZES}, got {scores!r:.80}",
-                "scores = median_scores(<noisy images>, <their clean versions>)")
+        fb.stop(
+            f"scores should be the dict median_scores returns for sizes {_MEDIAN_SIZES}, got {scores!r:.80}",
+            "scores = median_scores(<noisy images>, <their clean versions>)",
+        )
     val, test = (_median_reference(*map(np.asarray, splits[k])) for k in ("validation", "test"))
 
     def matches(ref_scores: dict[int, float]) -> bool:
-        return all(_as_float(scores[s]) is not None and abs(float(scores[s]) - ref_scores[s]) < 0.02 for s in _MEDIAN_SIZES)
+        return all(
+            _as_float(scores[s]) is not None and abs(float(scores[s]) - ref_scores[s]) < 0.02 for s in _MEDIAN_SIZES
+        )
 
     if matches(test) and not matches(val):
-        fb.stop("your scores come from the test split: choosing a setting on the test images makes the result look better than it is",
-                "tune on the validation images (SPLITS['validation']); the test split is used once, for the final table")
+        fb.stop(
+            "your scores come from the test split: choosing a setting on the test images makes the result look better than it is",
+            "tune on the validation images (SPLITS['validation']); the test split is used once, for the final table",
+        )
     if not matches(val):
-        fb.stop("scores are not median_scores of the validation images",
-                "scores = median_scores(sp_val, x_val)")
+        fb.stop("scores are not median_scores of the validation images", "scores = median_scores(sp_val, x_val)")
     fb.ok("tuned on the validation images")
-    best = max(val, key=val.get)
-    if median_size == min(val, key=val.get) and median_size != best:
-        fb.stop(f"median_size = {median_size} has the lowest PSNR; a higher PSNR is better",
-                "median_size = max(scores, key=scores.get)")
-    fb.expect(median_size == best, f"median_size = {best}, the window with the highest validation PSNR",
-              f"median_size = {median_size!r}, but the best validation PSNR is at size {best}",
-              "median_size = max(scores, key=scores.get)")
+    best = max(val, key=lambda size: val[size])
+    if median_size == min(val, key=lambda size: val[size]) and median_size != best:
+        fb.stop(
+            f"median_size = {median_size} has the lowest PSNR; a higher PSNR is better",
+            "median_size = max(scores, key=scores.get)",
+        )
+    fb.expect(
+        median_size == best,
+        f"median_size = {best}, the window with the highest validation PSNR",
+        f"median_size = {median_size!r}, but the best validation PSNR is at size {best}",
+        "median_size = max(scores, key=scores.get)",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -250,7 +281,9 @@ def _pairs_context() -> dict[str, Any]:
     return {"np": np, "x_train": _smooth_images(16, seed=7)}
 
 
-def _check_one_pair(fb: Feedback, name: str, fn: Any, clean: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _check_one_pair(
+    fb: Feedback, name: str, fn: Any, clean: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray] | None:
     if not callable(fn):
         fb.stop(f"{name} should be a function, got {type(fn).__name__}", f"complete `def {name}(clean, sigma, rng):`")
     out = fn(clean.copy(), sigma, np.random.default_rng(0))
@@ -258,12 +291,16 @@ def _check_one_pair(fb: Feedback, name: str, fn: Any, clean: np.ndarray, sigma: 
         fb.stop(f"{name} should return a pair (inputs, targets), got {type(out).__name__}", "return inputs, targets")
     a, b = (np.asarray(o, dtype=np.float64) for o in out)
     if a.shape != clean.shape or b.shape != clean.shape:
-        fb.stop(f"{name} returned shapes {a.shape} and {b.shape}; both should be {clean.shape}, like the clean batch",
-                "add noise to the whole batch at once: clean + sigma * rng.standard_normal(clean.shape)")
+        fb.stop(
+            f"{name} returned shapes {a.shape} and {b.shape}; both should be {clean.shape}, like the clean batch",
+            "add noise to the whole batch at once: clean + sigma * rng.standard_normal(clean.shape)",
+        )
     for label, arr in (("inputs", a), ("targets", b)):
         if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
-            fb.stop(f"{name}: the {label} have values outside [0, 1] ({arr.min():.2f} … {arr.max():.2f})",
-                    "a stored image is clipped: np.clip(noisy, 0, 1)")
+            fb.stop(
+                f"{name}: the {label} have values outside [0, 1] ({arr.min():.2f} … {arr.max():.2f})",
+                "a stored image is clipped: np.clip(noisy, 0, 1)",
+            )
     return a, b
 
 
@@ -344,41 +381,61 @@ def _check_pairs(fb: Feedback, noisy_to_clean_pairs: Any, noise2noise_pairs: Any
     assert pair is not None
     a, b = pair
     if np.allclose(a, b):
-        fb.fail("noisy_to_clean_pairs: the target is the noisy input itself — the network would learn the identity "
-                "and remove no noise (the syllabus' step 5)", "return noisy, clean")
+        fb.fail(
+            "noisy_to_clean_pairs: the target is the noisy input itself — the network would learn the identity "
+            "and remove no noise (the syllabus' step 5)",
+            "return noisy, clean",
+        )
     elif np.allclose(b, c, atol=1e-6):
         fb.ok("noisy_to_clean_pairs: the target is the clean image")
     else:
-        fb.fail(f"noisy_to_clean_pairs: the target differs from the clean image (noise level {noise_level(b):.3f})",
-                "the target of a denoising autoencoder is the clean image, unchanged")
+        fb.fail(
+            f"noisy_to_clean_pairs: the target differs from the clean image (noise level {noise_level(b):.3f})",
+            "the target of a denoising autoencoder is the clean image, unchanged",
+        )
     level = noise_level(a)
     if abs(level - sigma**2) < 0.003:
-        fb.fail(f"noisy_to_clean_pairs: the input noise has standard deviation {level:.3f} ≈ σ² — σ is the standard deviation",
-                "noise = sigma * rng.standard_normal(clean.shape)")
+        fb.fail(
+            f"noisy_to_clean_pairs: the input noise has standard deviation {level:.3f} ≈ σ² — σ is the standard deviation",
+            "noise = sigma * rng.standard_normal(clean.shape)",
+        )
     else:
-        fb.expect(abs(level - sigma) < 0.015, f"noisy_to_clean_pairs: input noise level {level:.3f} ≈ σ = {sigma}",
-                  f"noisy_to_clean_pairs: input noise has standard deviation {level:.3f}, expected about σ = {sigma}",
-                  "noise = sigma * rng.standard_normal(clean.shape)")
+        fb.expect(
+            abs(level - sigma) < 0.015,
+            f"noisy_to_clean_pairs: input noise level {level:.3f} ≈ σ = {sigma}",
+            f"noisy_to_clean_pairs: input noise has standard deviation {level:.3f}, expected about σ = {sigma}",
+            "noise = sigma * rng.standard_normal(clean.shape)",
+        )
 
     pair = _check_one_pair(fb, "noise2noise_pairs", noise2noise_pairs, clean, sigma)
     assert pair is not None
     a, b = pair
     if np.allclose(b, c, atol=1e-6):
-        fb.stop("noise2noise_pairs: the target is the clean image — Noise2Noise needs no clean images; its target is a second noisy copy",
-                "draw new noise for the target: b = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)")
+        fb.stop(
+            "noise2noise_pairs: the target is the clean image — Noise2Noise needs no clean images; its target is a second noisy copy",
+            "draw new noise for the target: b = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)",
+        )
     if np.allclose(a, b):
-        fb.stop("noise2noise_pairs: input and target are the same noisy copy — the network would learn the identity "
-                "(the syllabus' step 5), not a denoiser", "draw the target's noise again, independently of the input's")
+        fb.stop(
+            "noise2noise_pairs: input and target are the same noisy copy — the network would learn the identity "
+            "(the syllabus' step 5), not a denoiser",
+            "draw the target's noise again, independently of the input's",
+        )
     na, nb = (a - c).ravel(), (b - c).ravel()
     corr = float(np.corrcoef(na, nb)[0, 1])
-    fb.expect(abs(corr) < 0.1, f"noise2noise_pairs: the two copies have independent noise (correlation {corr:+.2f})",
-              f"noise2noise_pairs: the noise of input and target is correlated ({corr:+.2f}); it must be independent",
-              "call rng.standard_normal twice: one draw for the input, a new one for the target")
+    fb.expect(
+        abs(corr) < 0.1,
+        f"noise2noise_pairs: the two copies have independent noise (correlation {corr:+.2f})",
+        f"noise2noise_pairs: the noise of input and target is correlated ({corr:+.2f}); it must be independent",
+        "call rng.standard_normal twice: one draw for the input, a new one for the target",
+    )
     levels = (noise_level(a), noise_level(b))
-    fb.expect(all(abs(v - sigma) < 0.015 for v in levels),
-              f"noise2noise_pairs: both copies have noise level ≈ σ ({levels[0]:.3f}, {levels[1]:.3f})",
-              f"noise2noise_pairs: noise standard deviations {levels[0]:.3f} and {levels[1]:.3f}, expected about σ = {sigma}",
-              "noise = sigma * rng.standard_normal(clean.shape) for each copy")
+    fb.expect(
+        all(abs(v - sigma) < 0.015 for v in levels),
+        f"noise2noise_pairs: both copies have noise level ≈ σ ({levels[0]:.3f}, {levels[1]:.3f})",
+        f"noise2noise_pairs: noise standard deviations {levels[0]:.3f} and {levels[1]:.3f}, expected about σ = {sigma}",
+        "noise = sigma * rng.standard_normal(clean.shape) for each copy",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -391,7 +448,7 @@ def _bottleneck_context() -> dict[str, Any]:
     return {"np": np, "keras": keras, "layers": layers}
 
 
-_BOTTLENECK_SOLUTION = '''
+_BOTTLENECK_SOLUTION = """
 inputs = keras.Input(shape=(28, 28, 1))
 h = layers.Conv2D(16, 3, activation="relu", padding="same")(inputs)
 h = layers.MaxPooling2D(2)(h)                                            # 14×14
@@ -401,7 +458,7 @@ h = layers.Conv2DTranspose(8, 3, strides=2, activation="relu", padding="same")(c
 h = layers.Conv2DTranspose(16, 3, strides=2, activation="relu", padding="same")(h)     # 28×28
 outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)  # one channel in [0, 1]
 my_denoiser = keras.Model(inputs, outputs)
-'''
+"""
 
 
 def _narrowest(model: Any) -> tuple[int, str]:
@@ -425,48 +482,77 @@ def _narrowest(model: Any) -> tuple[int, str]:
     solution=_BOTTLENECK_SOLUTION,
     context=_bottleneck_context,
     mistakes=(
-        Mistake(_BOTTLENECK_SOLUTION.replace('activation="sigmoid"', 'activation="relu"'), "sigmoid",
-                "ReLU output: values above 1 and no upper bound"),
-        Mistake(_BOTTLENECK_SOLUTION.replace('outputs = layers.Conv2D(1,', 'outputs = layers.Conv2D(16,'),
-                "output shape", "16 output channels instead of 1"),
-        Mistake(_BOTTLENECK_SOLUTION.replace('code = layers.MaxPooling2D(2)(h)', 'code = h')
-                .replace('(code)   # 14×14', '(code)   # 28×28')
-                .replace('h = layers.Conv2DTranspose(16, 3, strides=2,', 'h = layers.Conv2DTranspose(16, 3, strides=1,'),
-                "more than half", "only one pooling step: the code (14×14×8) is larger than the image"),
-        Mistake(_BOTTLENECK_SOLUTION.replace(
-            'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)',
-            'h = layers.Concatenate()([h, inputs])\n'
-            'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)'),
-                "skip connection", "a skip connection from the input around the bottleneck"),
+        Mistake(
+            _BOTTLENECK_SOLUTION.replace('activation="sigmoid"', 'activation="relu"'),
+            "sigmoid",
+            "ReLU output: values above 1 and no upper bound",
+        ),
+        Mistake(
+            _BOTTLENECK_SOLUTION.replace("outputs = layers.Conv2D(1,", "outputs = layers.Conv2D(16,"),
+            "output shape",
+            "16 output channels instead of 1",
+        ),
+        Mistake(
+            _BOTTLENECK_SOLUTION.replace("code = layers.MaxPooling2D(2)(h)", "code = h")
+            .replace("(code)   # 14×14", "(code)   # 28×28")
+            .replace("h = layers.Conv2DTranspose(16, 3, strides=2,", "h = layers.Conv2DTranspose(16, 3, strides=1,"),
+            "more than half",
+            "only one pooling step: the code (14×14×8) is larger than the image",
+        ),
+        Mistake(
+            _BOTTLENECK_SOLUTION.replace(
+                'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)',
+                "h = layers.Concatenate()([h, inputs])\n"
+                'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)',
+            ),
+            "skip connection",
+            "a skip connection from the input around the bottleneck",
+        ),
     ),
 )
 def _check_bottleneck(fb: Feedback, my_denoiser: Any) -> None:
     import keras
 
     if not isinstance(my_denoiser, keras.Model):
-        fb.stop(f"my_denoiser should be a keras.Model, got {type(my_denoiser).__name__}",
-                "my_denoiser = keras.Model(inputs, outputs)")
+        fb.stop(
+            f"my_denoiser should be a keras.Model, got {type(my_denoiser).__name__}",
+            "my_denoiser = keras.Model(inputs, outputs)",
+        )
     in_shape = tuple(my_denoiser.inputs[0].shape[1:]) if my_denoiser.inputs else None
     if in_shape != (28, 28, 1):
-        fb.stop(f"my_denoiser takes inputs of shape {in_shape}; expected (28, 28, 1)", "inputs = keras.Input(shape=(28, 28, 1))")
+        fb.stop(
+            f"my_denoiser takes inputs of shape {in_shape}; expected (28, 28, 1)",
+            "inputs = keras.Input(shape=(28, 28, 1))",
+        )
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
     y = np.asarray(my_denoiser(x, training=False))
     if y.shape != x.shape:
-        fb.stop(f"output shape {y.shape[1:]} for an input of shape (28, 28, 1): a denoiser returns an image of the input's shape",
-                "end with layers.Conv2D(1, 3, activation='sigmoid', padding='same') after upsampling back to 28×28")
+        fb.stop(
+            f"output shape {y.shape[1:]} for an input of shape (28, 28, 1): a denoiser returns an image of the input's shape",
+            "end with layers.Conv2D(1, 3, activation='sigmoid', padding='same') after upsampling back to 28×28",
+        )
     fb.ok("output shape (28, 28, 1), like the input")
-    merges = [layer.name for layer in my_denoiser.layers if isinstance(layer, (keras.layers.Concatenate, keras.layers.Add))]
+    merges = [
+        layer.name for layer in my_denoiser.layers if isinstance(layer, (keras.layers.Concatenate, keras.layers.Add))
+    ]
     if merges:
-        fb.fail(f"{merges[0]} is a skip connection: information can go around the bottleneck",
-                "the plain bottleneck autoencoder has one path: Conv2D/MaxPooling down, Conv2DTranspose/UpSampling up")
+        fb.fail(
+            f"{merges[0]} is a skip connection: information can go around the bottleneck",
+            "the plain bottleneck autoencoder has one path: Conv2D/MaxPooling down, Conv2DTranspose/UpSampling up",
+        )
     size, where = _narrowest(my_denoiser)
-    fb.expect(size <= 392, f"the narrowest layer ({where}) holds {size} numbers per image — a real bottleneck",
-              f"the narrowest layer ({where}) holds {size} numbers per image, more than half of the 784 pixels",
-              "pool twice (28 → 14 → 7) and keep at most 8 channels at 7×7 (7·7·8 = 392)")
+    fb.expect(
+        size <= 392,
+        f"the narrowest layer ({where}) holds {size} numbers per image — a real bottleneck",
+        f"the narrowest layer ({where}) holds {size} numbers per image, more than half of the 784 pixels",
+        "pool twice (28 → 14 → 7) and keep at most 8 channels at 7×7 (7·7·8 = 392)",
+    )
     last = my_denoiser.layers[-1]
     act = getattr(getattr(last, "activation", None), "__name__", "")
     big = np.asarray(my_denoiser(10.0 * x - 5.0, training=False))
-    fb.expect(act == "sigmoid" and float(big.min()) >= 0.0 and float(big.max()) <= 1.0,
-              "sigmoid output: every pixel in [0, 1], like the clean images",
-              f"the last layer's activation is {act or type(last).__name__!r}; outputs can leave [0, 1] ({big.min():.2f} … {big.max():.2f})",
-              "use activation='sigmoid' in the last Conv2D, as the clean target images lie in [0, 1]")
+    fb.expect(
+        act == "sigmoid" and float(big.min()) >= 0.0 and float(big.max()) <= 1.0,
+        "sigmoid output: every pixel in [0, 1], like the clean images",
+        f"the last layer's activation is {act or type(last).__name__!r}; outputs can leave [0, 1] ({big.min():.2f} … {big.max():.2f})",
+        "use activation='sigmoid' in the last Conv2D, as the clean target images lie in [0, 1]",
+    )

@@ -89,8 +89,9 @@ def _predict(model: Any, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """``model.predict(x)`` without building a prediction function (eager calls are faster for a few batches)."""
     import keras
 
-    return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)])
+    return np.concatenate(
+        [keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    )
 
 
 def _mean_bce(x: np.ndarray, x_hat: np.ndarray) -> float:
@@ -103,8 +104,11 @@ def _check_output_layer(fb: Feedback, model: Any, sample: np.ndarray, what: str 
     """The model maps (n, 784) to (n, 784) values in [0, 1] through a sigmoid output layer."""
     out = _predict(model, sample)
     if out.shape != sample.shape:
-        fb.stop(f"{what} turns {sample.shape} inputs into {out.shape} outputs; an autoencoder must return "
-                f"one 784-pixel row per input row", "the last layer needs 784 units: layers.Dense(784, ...)")
+        fb.stop(
+            f"{what} turns {sample.shape} inputs into {out.shape} outputs; an autoencoder must return "
+            f"one 784-pixel row per input row",
+            "the last layer needs 784 units: layers.Dense(784, ...)",
+        )
     dense = _dense_layers(model)
     act = _activation_name(dense[-1]) if dense else "?"
     in_range = bool(np.all((out >= 0) & (out <= 1)))
@@ -192,8 +196,10 @@ def my_time_to_loss(history, target):
 )
 def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
     if not callable(my_time_to_loss):
-        fb.stop(f"my_time_to_loss should be a function, got {type(my_time_to_loss).__name__}",
-                "define it with `def my_time_to_loss(history, target):`")
+        fb.stop(
+            f"my_time_to_loss should be a function, got {type(my_time_to_loss).__name__}",
+            "define it with `def my_time_to_loss(history, target):`",
+        )
     val = [0.30, 0.20, 0.15, 0.12, 0.125, 0.11]
     times = [2.0, 3.5, 5.0, 6.5, 8.0, 9.5]
     # the training loss reaches 0.15 one epoch before the validation loss does
@@ -201,13 +207,20 @@ def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
     cases = [
         ("a target reached in epoch 3", _history(val, times, train), 0.15, 5.0),
         ("a target reached in the first epoch", _history(val, times, train), 0.35, 2.0),
-        ("a validation loss that dips below the target, rises, and falls again", _history(val, times, train), 0.12, 6.5),
+        (
+            "a validation loss that dips below the target, rises, and falls again",
+            _history(val, times, train),
+            0.12,
+            6.5,
+        ),
     ]
     for label, history, target, expected in cases:
         got = my_time_to_loss(history, target)
         if got is None or not _is_number(got):
-            fb.stop(f"for {label} your function returned {got!r}, not a number of seconds",
-                    "return the entry of history.history['time'] of the first epoch whose val_loss <= target")
+            fb.stop(
+                f"for {label} your function returned {got!r}, not a number of seconds",
+                "return the entry of history.history['time'] of the first epoch whose val_loss <= target",
+            )
         got = float(got)
         if math.isclose(got, expected):
             fb.ok(f"{label}: {got:g} s")
@@ -216,23 +229,34 @@ def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
         train_t = _time_to_loss_reference(_history(train, times), target)
         last = [t for v, t in zip(history.history["val_loss"], times) if v <= target][-1]
         if got in (epoch, epoch + 1):
-            fb.fail(f"for {label} you returned {got:g}, the epoch number; the task asks for the time in seconds "
-                    f"({expected:g} s)", "use history.history['time'], the cumulative seconds after each epoch")
+            fb.fail(
+                f"for {label} you returned {got:g}, the epoch number; the task asks for the time in seconds "
+                f"({expected:g} s)",
+                "use history.history['time'], the cumulative seconds after each epoch",
+            )
         elif train_t is not None and math.isclose(got, train_t):
-            fb.fail(f"for {label} you returned {got:g} s, when the training loss reached the target; "
-                    f"the validation loss reached it at {expected:g} s",
-                    "compare history.history['val_loss'] with the target, not history.history['loss']")
+            fb.fail(
+                f"for {label} you returned {got:g} s, when the training loss reached the target; "
+                f"the validation loss reached it at {expected:g} s",
+                "compare history.history['val_loss'] with the target, not history.history['loss']",
+            )
         elif math.isclose(got, last):
-            fb.fail(f"for {label} you returned {got:g} s, the last epoch below the target; the first was at {expected:g} s",
-                    "stop at the first epoch whose val_loss <= target (return inside the loop)")
+            fb.fail(
+                f"for {label} you returned {got:g} s, the last epoch below the target; the first was at {expected:g} s",
+                "stop at the first epoch whose val_loss <= target (return inside the loop)",
+            )
         else:
-            fb.fail(f"for {label} you returned {got:g} s; expected {expected:g} s",
-                    "walk through val_loss and time together (zip) and return the time of the first val_loss <= target")
+            fb.fail(
+                f"for {label} you returned {got:g} s; expected {expected:g} s",
+                "walk through val_loss and time together (zip) and return the time of the first val_loss <= target",
+            )
     never = my_time_to_loss(_history(val, times, train), 0.05)
-    fb.expect(never is None,
-              "a target that is never reached gives None",
-              f"a target that is never reached gives {never!r}; return None then, so that the caller can tell",
-              "after the loop, `return None`")
+    fb.expect(
+        never is None,
+        "a target that is never reached gives None",
+        f"a target that is never reached gives {never!r}; return None then, so that the caller can tell",
+        "after the loop, `return None`",
+    )
 
 
 # --------------------------------------------------------------------------- 02-deep
@@ -248,8 +272,13 @@ def _deep_context() -> dict[str, Any]:
     mean_image = np.clip(x_train.mean(axis=0, keepdims=True), 1e-3, 1 - 1e-3)
     target = _mean_bce(x_val, np.repeat(mean_image, len(x_val), axis=0))
     return {
-        "np": np, "keras": keras, "layers": layers, "math": math,
-        "x_train": x_train, "x_val": x_val, "x_test": x_test,
+        "np": np,
+        "keras": keras,
+        "layers": layers,
+        "math": math,
+        "x_train": x_train,
+        "x_val": x_val,
+        "x_test": x_test,
         "loss_to_beat": target,
         "EPOCHS_DEEP": 2,
         "WarmupHoldDecay": lesson.WarmupHoldDecay,
@@ -258,7 +287,7 @@ def _deep_context() -> dict[str, Any]:
     }
 
 
-_DEEP_SOLUTION = '''
+_DEEP_SOLUTION = """
 deep_autoencoder = keras.Sequential([
     keras.Input(shape=(784,)),
     layers.Dense(128, activation="relu"),
@@ -276,7 +305,7 @@ deep_autoencoder.compile(
 deep_history = deep_autoencoder.fit(x_train, x_train, epochs=EPOCHS_DEEP, batch_size=128, shuffle=True,
                                     validation_data=(x_val, x_val), verbose=0)
 print(f"validation loss {deep_history.history['val_loss'][-1]:.4f} (to beat: {loss_to_beat:.4f})")
-'''
+"""
 
 
 def _deep_mistake(replace: str, by: str, fit: str | None = None) -> str:
@@ -294,38 +323,63 @@ def _deep_mistake(replace: str, by: str, fit: str | None = None) -> str:
     solution=_DEEP_SOLUTION,
     context=_deep_context,
     mistakes=(
-        Mistake(_deep_mistake('layers.Dense(784, activation="sigmoid", bias_initializer=mean_pixel_bias(x_train))',
-                              'layers.Dense(784)'),
-                "outputs are not in [0, 1]", "forgot the sigmoid on the output layer"),
-        Mistake(_deep_mistake('layers.Dense(32, activation="relu"),           # the code: 32 numbers per image\n',
-                              ""),
-                "your encoder outputs 64 numbers per image; the task asks for 32", "left out the 32-unit code layer"),
-        Mistake(_deep_mistake("x", "x", fit="deep_autoencoder.fit(x_test, x_test,"),
-                "test set", "trained on the test images"),
-        Mistake(_deep_mistake("validation_data=(x_val, x_val)", "validation_data=(x_test, x_test)"),
-                "not the model's loss on x_val", "validated on the test set"),
-        Mistake(_deep_mistake("decay_epochs=EPOCHS_DEEP / 2)", "decay_epochs=EPOCHS_DEEP / 2, peak=1e-7)"),
-                "not below the loss to beat", "trained far too little"),
+        Mistake(
+            _deep_mistake(
+                'layers.Dense(784, activation="sigmoid", bias_initializer=mean_pixel_bias(x_train))',
+                "layers.Dense(784)",
+            ),
+            "outputs are not in [0, 1]",
+            "forgot the sigmoid on the output layer",
+        ),
+        Mistake(
+            _deep_mistake('layers.Dense(32, activation="relu"),           # the code: 32 numbers per image\n', ""),
+            "your encoder outputs 64 numbers per image; the task asks for 32",
+            "left out the 32-unit code layer",
+        ),
+        Mistake(
+            _deep_mistake("x", "x", fit="deep_autoencoder.fit(x_test, x_test,"),
+            "test set",
+            "trained on the test images",
+        ),
+        Mistake(
+            _deep_mistake("validation_data=(x_val, x_val)", "validation_data=(x_test, x_test)"),
+            "not the model's loss on x_val",
+            "validated on the test set",
+        ),
+        Mistake(
+            _deep_mistake("decay_epochs=EPOCHS_DEEP / 2)", "decay_epochs=EPOCHS_DEEP / 2, peak=1e-7)"),
+            "not below the loss to beat",
+            "trained far too little",
+        ),
     ),
 )
-def _check_deep(fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train: Any, x_val: Any,
-                loss_to_beat: Any) -> None:
+def _check_deep(
+    fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train: Any, x_val: Any, loss_to_beat: Any
+) -> None:
     import keras
 
     if not _is_array(x_train) or not _is_array(x_val):
-        fb.stop("x_train and x_val must be the lesson's (N, 784) image arrays",
-                "call the check as written: exercises.check('02-deep', deep_autoencoder, deep_history, x_train, x_val, "
-                "loss_to_beat)")
+        fb.stop(
+            "x_train and x_val must be the lesson's (N, 784) image arrays",
+            "call the check as written: exercises.check('02-deep', deep_autoencoder, deep_history, x_train, x_val, "
+            "loss_to_beat)",
+        )
     if not _is_number(loss_to_beat):
-        fb.stop(f"loss_to_beat must be a number (a validation BCE), got {loss_to_beat!r}",
-                "run the scaffold cell above the check: it defines loss_to_beat")
+        fb.stop(
+            f"loss_to_beat must be a number (a validation BCE), got {loss_to_beat!r}",
+            "run the scaffold cell above the check: it defines loss_to_beat",
+        )
     if not isinstance(deep_autoencoder, keras.Model):
-        fb.stop(f"deep_autoencoder should be a Keras model, got {type(deep_autoencoder).__name__}",
-                "build it with keras.Sequential([...]) or keras.Model(inputs, outputs)")
+        fb.stop(
+            f"deep_autoencoder should be a Keras model, got {type(deep_autoencoder).__name__}",
+            "build it with keras.Sequential([...]) or keras.Model(inputs, outputs)",
+        )
     in_shape = tuple(deep_autoencoder.inputs[0].shape[1:]) if getattr(deep_autoencoder, "inputs", None) else None
     if in_shape != (784,):
-        fb.stop(f"your model takes inputs of shape {in_shape}; the task asks for flat rows of 784 pixels",
-                "start with keras.Input(shape=(784,))")
+        fb.stop(
+            f"your model takes inputs of shape {in_shape}; the task asks for flat rows of 784 pixels",
+            "start with keras.Input(shape=(784,))",
+        )
     _check_output_layer(fb, deep_autoencoder, x_val[:8])
 
     sizes = [int(layer.units) for layer in _dense_layers(deep_autoencoder)]
@@ -333,15 +387,21 @@ def _check_deep(fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train:
     if sizes == DEEP_SIZES:
         fb.ok("Dense layers of 128, 64, 32, 64, 128 and 784 units: a 32-number code in the middle")
     elif code != 32:
-        fb.fail(f"your encoder outputs {code} numbers per image; the task asks for 32",
-                f"your Dense layers have {sizes} units; the task asks for {DEEP_SIZES}")
+        fb.fail(
+            f"your encoder outputs {code} numbers per image; the task asks for 32",
+            f"your Dense layers have {sizes} units; the task asks for {DEEP_SIZES}",
+        )
     else:
-        fb.fail(f"your Dense layers have {sizes} units; the task asks for {DEEP_SIZES}",
-                "encoder 128 → 64 → 32, decoder the mirror image 64 → 128 → 784")
+        fb.fail(
+            f"your Dense layers have {sizes} units; the task asks for {DEEP_SIZES}",
+            "encoder 128 → 64 → 32, decoder the mirror image 64 → 128 → 784",
+        )
 
     if isinstance(deep_history, dict) or not isinstance(deep_history, keras.callbacks.History):
-        fb.stop(f"deep_history should be what fit returns (a keras History), got {type(deep_history).__name__}",
-                "deep_history = deep_autoencoder.fit(x_train, x_train, ...)")
+        fb.stop(
+            f"deep_history should be what fit returns (a keras History), got {type(deep_history).__name__}",
+            "deep_history = deep_autoencoder.fit(x_train, x_train, ...)",
+        )
     hist = deep_history.history
     if not hist.get("val_loss"):
         fb.stop("deep_history has no validation loss", "pass validation_data=(x_val, x_val) to fit")
@@ -359,9 +419,11 @@ def _check_deep(fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train:
     val_bce = _mean_bce(x_val, predictions)
     last = float(hist["val_loss"][-1])
     if not math.isclose(last, val_bce, rel_tol=2e-3, abs_tol=2e-4):
-        fb.stop(f"the last val_loss in deep_history ({last:.4f}) is not the model's loss on x_val ({val_bce:.4f})",
-                "compile with loss='binary_crossentropy' and validate on validation_data=(x_val, x_val), "
-                "not on the test set; check the history of the model's last fit call")
+        fb.stop(
+            f"the last val_loss in deep_history ({last:.4f}) is not the model's loss on x_val ({val_bce:.4f})",
+            "compile with loss='binary_crossentropy' and validate on validation_data=(x_val, x_val), "
+            "not on the test set; check the history of the model's last fit call",
+        )
     n_epochs = len(hist["val_loss"])
     fb.ok(f"validated on x_val with binary cross-entropy ({n_epochs} epoch{'s' if n_epochs != 1 else ''})")
     fb.expect(
@@ -381,14 +443,14 @@ def _sparse_context() -> dict[str, Any]:
     return {"np": np, "keras": keras, "layers": layers}
 
 
-_SPARSE_SOLUTION = '''
+_SPARSE_SOLUTION = """
 def build_sparse(l1):
     input_img = keras.Input(shape=(784,))
     encoded = layers.Dense(32, activation="relu",
                            activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code
     decoded = layers.Dense(784, activation="sigmoid")(encoded)
     return keras.Model(input_img, decoded), keras.Model(input_img, encoded)
-'''
+"""
 
 
 @exercise(
@@ -399,40 +461,63 @@ def build_sparse(l1):
     solution=_SPARSE_SOLUTION,
     context=_sparse_context,
     mistakes=(
-        Mistake(_SPARSE_SOLUTION.replace("activity_regularizer=", "kernel_regularizer="),
-                "kernel_regularizer", "penalised the weights instead of the code"),
-        Mistake(_SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l2(l1)"),
-                "L2", "an L2 instead of an L1 penalty"),
-        Mistake(_SPARSE_SOLUTION.replace(
-            'activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code',
-            ")(input_img)").replace('layers.Dense(784, activation="sigmoid")',
-                                    'layers.Dense(784, activation="sigmoid", activity_regularizer=keras.regularizers.l1(l1))'),
-                "output layer", "put the penalty on the output layer"),
-        Mistake(_SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l1(1e-4)"),
-                "ignores the l1 argument", "a fixed penalty instead of the argument"),
-        Mistake(_SPARSE_SOLUTION.replace("Dense(32,", "Dense(64,"),
-                "your encoder outputs 64 numbers per image; the task asks for 32", "a code of the wrong width"),
+        Mistake(
+            _SPARSE_SOLUTION.replace("activity_regularizer=", "kernel_regularizer="),
+            "kernel_regularizer",
+            "penalised the weights instead of the code",
+        ),
+        Mistake(
+            _SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l2(l1)"),
+            "L2",
+            "an L2 instead of an L1 penalty",
+        ),
+        Mistake(
+            _SPARSE_SOLUTION.replace(
+                "activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code", ")(input_img)"
+            ).replace(
+                'layers.Dense(784, activation="sigmoid")',
+                'layers.Dense(784, activation="sigmoid", activity_regularizer=keras.regularizers.l1(l1))',
+            ),
+            "output layer",
+            "put the penalty on the output layer",
+        ),
+        Mistake(
+            _SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l1(1e-4)"),
+            "ignores the l1 argument",
+            "a fixed penalty instead of the argument",
+        ),
+        Mistake(
+            _SPARSE_SOLUTION.replace("Dense(32,", "Dense(64,"),
+            "your encoder outputs 64 numbers per image; the task asks for 32",
+            "a code of the wrong width",
+        ),
     ),
 )
 def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
     import keras
 
     if not callable(build_sparse):
-        fb.stop(f"build_sparse should be a function, got {type(build_sparse).__name__}",
-                "define it with `def build_sparse(l1):` returning (autoencoder, encoder)")
+        fb.stop(
+            f"build_sparse should be a function, got {type(build_sparse).__name__}",
+            "define it with `def build_sparse(l1):` returning (autoencoder, encoder)",
+        )
     lam = 1e-3
     keras.utils.set_random_seed(0)
     built = build_sparse(lam)
     if not (isinstance(built, tuple) and len(built) == 2 and all(isinstance(m, keras.Model) for m in built)):
-        fb.stop(f"build_sparse(l1) should return two Keras models (autoencoder, encoder), got {type(built).__name__}",
-                "end with `return keras.Model(input_img, decoded), keras.Model(input_img, encoded)`")
+        fb.stop(
+            f"build_sparse(l1) should return two Keras models (autoencoder, encoder), got {type(built).__name__}",
+            "end with `return keras.Model(input_img, decoded), keras.Model(input_img, encoded)`",
+        )
     autoencoder, encoder = built
     x_train, x_val = _blob_images()
     _check_output_layer(fb, autoencoder, x_val[:8], "your autoencoder")
     width = int(np.prod(encoder.outputs[0].shape[1:]))
     if width != 32:
-        fb.stop(f"your encoder outputs {width} numbers per image; the task asks for 32",
-                "the code layer is layers.Dense(32, activation='relu', ...)")
+        fb.stop(
+            f"your encoder outputs {width} numbers per image; the task asks for 32",
+            "the code layer is layers.Dense(32, activation='relu', ...)",
+        )
     fb.ok("a 32-number code")
 
     dense = _dense_layers(autoencoder)
@@ -442,22 +527,33 @@ def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
     act_reg = [layer for layer in dense if getattr(layer, "activity_regularizer", None) is not None]
     if not act_reg:
         if kernel_reg:
-            fb.stop("you set kernel_regularizer: that penalises the weights, not the code",
-                    "use activity_regularizer=keras.regularizers.l1(l1) on the code layer")
-        fb.stop("no layer has an activity penalty", "add activity_regularizer=keras.regularizers.l1(l1) to the code layer")
-    if code_layer not in act_reg:
+            fb.stop(
+                "you set kernel_regularizer: that penalises the weights, not the code",
+                "use activity_regularizer=keras.regularizers.l1(l1) on the code layer",
+            )
+        fb.stop(
+            "no layer has an activity penalty", "add activity_regularizer=keras.regularizers.l1(l1) to the code layer"
+        )
+    if code_layer is None or code_layer not in act_reg:
         where = "the output layer" if dense and act_reg[0] is dense[-1] else f"a {act_reg[0].units}-unit layer"
-        fb.stop(f"the penalty is on {where}, not on the code (the 32-unit layer)",
-                "the code layer's outputs are what should be sparse: put activity_regularizer there")
+        fb.stop(
+            f"the penalty is on {where}, not on the code (the 32-unit layer)",
+            "the code layer's outputs are what should be sparse: put activity_regularizer there",
+        )
     reg = code_layer.activity_regularizer
     l1 = float(getattr(reg, "l1", 0.0) or 0.0)
     l2 = float(getattr(reg, "l2", 0.0) or 0.0)
     if l2 > 0 or l1 == 0:
-        fb.stop(f"the code layer has an L2 penalty ({type(reg).__name__}, l2={l2:g}); L2 shrinks codes but does not "
-                "make them sparse", "use keras.regularizers.l1(l1): the L1 norm pushes values to exactly 0")
+        fb.stop(
+            f"the code layer has an L2 penalty ({type(reg).__name__}, l2={l2:g}); L2 shrinks codes but does not "
+            "make them sparse",
+            "use keras.regularizers.l1(l1): the L1 norm pushes values to exactly 0",
+        )
     if not math.isclose(l1, lam, rel_tol=1e-4):
-        fb.stop(f"build_sparse({lam:g}) gave a penalty of {l1:g}: your function ignores the l1 argument",
-                "pass the argument on: keras.regularizers.l1(l1)")
+        fb.stop(
+            f"build_sparse({lam:g}) gave a penalty of {l1:g}: your function ignores the l1 argument",
+            "pass the argument on: keras.regularizers.l1(l1)",
+        )
     fb.ok("an L1 activity penalty on the code layer, of the strength asked for")
 
     means = {}
@@ -468,7 +564,7 @@ def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy", run_eagerly=True)
         for _epoch in range(2):
             for i in range(0, len(x_train), 128):
-                model.train_on_batch(x_train[i:i + 128], x_train[i:i + 128])
+                model.train_on_batch(x_train[i : i + 128], x_train[i : i + 128])
         means[strength] = float(np.mean(_predict(enc, x_val)))
     fb.expect(
         means[lam] < means[0.0],

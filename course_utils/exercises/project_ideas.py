@@ -47,8 +47,10 @@ def _array(fb: Feedback, value: Any, name: str) -> np.ndarray:
 def _number(fb: Feedback, value: Any, name: str) -> float:
     arr = _array(fb, value, name)
     if arr.size != 1:
-        fb.stop(f"{name} returned {arr.size} numbers (shape {arr.shape}); it should return one number",
-                "reduce to a single value, e.g. with np.mean / np.sum, and return float(...)")
+        fb.stop(
+            f"{name} returned {arr.size} numbers (shape {arr.shape}); it should return one number",
+            "reduce to a single value, e.g. with np.mean / np.sum, and return float(...)",
+        )
     return float(arr.reshape(()))
 
 
@@ -58,7 +60,7 @@ def _as_numpy(value: Any) -> Any:
         import keras
 
         return keras.ops.convert_to_numpy(value)
-    except Exception:  # noqa: BLE001 - not a tensor: let _number/_array report it
+    except Exception:
         return value
 
 
@@ -118,32 +120,46 @@ def _check_shot_noise(fb: Feedback, shot_noise: Any) -> None:
     raw = _call(fb, shot_noise, "shot_noise", x, 0.1, seed=0)
     out = _array(fb, raw, "shot_noise")
     if out.shape != x.shape:
-        fb.stop(f"shot_noise returns shape {out.shape} for images of shape {x.shape}", "return one noisy value per pixel")
+        fb.stop(
+            f"shot_noise returns shape {out.shape} for images of shape {x.shape}", "return one noisy value per pixel"
+        )
     fb.ok("keeps the images' shape")
     if not np.array_equal(x, x_before):
         fb.fail("shot_noise changed the images it was given", "compute a new array instead of writing into `images`")
     if not np.isfinite(out).all() or out.min() < 0 or out.max() > 1:
-        fb.stop(f"values outside [0, 1] (from {np.nanmin(out):.3g} to {np.nanmax(out):.3g})", "clip: np.clip(noisy, 0, 1)")
+        fb.stop(
+            f"values outside [0, 1] (from {np.nanmin(out):.3g} to {np.nanmax(out):.3g})", "clip: np.clip(noisy, 0, 1)"
+        )
     fb.ok("values stay in [0, 1]")
-    fb.expect(np.asarray(raw).dtype == np.float32, "returns float32 images",
-              f"returns {np.asarray(raw).dtype} values; the course's images are float32", "finish with .astype('float32')")
+    fb.expect(
+        np.asarray(raw).dtype == np.float32,
+        "returns float32 images",
+        f"returns {np.asarray(raw).dtype} values; the course's images are float32",
+        "finish with .astype('float32')",
+    )
     means, stds = out.mean(axis=(1, 2)), out.std(axis=(1, 2))
     for level, mean in zip(intensities[1:3], means[1:3]):
         if abs(mean - level) > 0.02:
-            fb.stop(f"the mean brightness changed: pixels of {level:.2f} come out as {mean:.2f} on average",
-                    "the counts are photons; divide them by `photons` to get intensities back")
+            fb.stop(
+                f"the mean brightness changed: pixels of {level:.2f} come out as {mean:.2f} on average",
+                "the counts are photons; divide them by `photons` to get intensities back",
+            )
     fb.ok("keeps the mean brightness (pixels of 0.16 and 0.64 stay 0.16 and 0.64 on average)")
     if stds[2] < 1.5 * stds[1] or stds[0] > 1e-6:
-        fb.stop(f"the noise is as strong in dark as in bright pixels (std {stds[0]:.3f} at 0, {stds[1]:.3f} at 0.16, "
-                f"{stds[2]:.3f} at 0.64)",
-                "shot noise grows with brightness and a black pixel receives no photons: draw rng.poisson(images * photons)")
+        fb.stop(
+            f"the noise is as strong in dark as in bright pixels (std {stds[0]:.3f} at 0, {stds[1]:.3f} at 0.16, "
+            f"{stds[2]:.3f} at 0.64)",
+            "shot noise grows with brightness and a black pixel receives no photons: draw rng.poisson(images * photons)",
+        )
     for level in (0.1, 0.05):
         std = float(_array(fb, _call(fb, shot_noise, "shot_noise", x, level, seed=1), "shot_noise")[2].std())
         expected = level * np.sqrt(0.64)
         if abs(std - expected) > 0.2 * expected:
-            fb.stop(f"with level {level} the noise std at intensity 0.64 is {std:.3f}; it should be about "
-                    f"{expected:.3f} (= level·√0.64)",
-                    "a white pixel expects photons = 1 / level**2; then counts / photons has std level·√intensity")
+            fb.stop(
+                f"with level {level} the noise std at intensity 0.64 is {std:.3f}; it should be about "
+                f"{expected:.3f} (= level·√0.64)",
+                "a white pixel expects photons = 1 / level**2; then counts / photons has std level·√intensity",
+            )
     fb.ok("the noise grows with brightness (std ≈ level·√intensity) and black pixels stay black")
     again = _array(fb, shot_noise(x, 0.1, seed=0), "shot_noise")
     other = _array(fb, shot_noise(x, 0.1, seed=1), "shot_noise")
@@ -219,53 +235,75 @@ def _check_masked_mse(fb: Feedback, masked_mse: Any) -> None:
     expected = float(np.nanmean((y_true - y_pred) ** 2))
     over_all = float(np.nansum((y_true - y_pred) ** 2) / y_true.size)
 
-    value = _number(fb, _as_numpy(_call(fb, masked_mse, "masked_mse", tf.constant(y_true), tf.constant(y_pred))),
-                    "masked_mse")
+    value = _number(
+        fb, _as_numpy(_call(fb, masked_mse, "masked_mse", tf.constant(y_true), tf.constant(y_pred))), "masked_mse"
+    )
     if not np.isfinite(value):
-        fb.stop(f"masked_mse gives {value}: the missing entries (NaN) reach the average",
-                "keep only the measured entries: measured = ops.logical_not(ops.isnan(y_true)), then ops.where(...)")
+        fb.stop(
+            f"masked_mse gives {value}: the missing entries (NaN) reach the average",
+            "keep only the measured entries: measured = ops.logical_not(ops.isnan(y_true)), then ops.where(...)",
+        )
     if abs(value - expected) <= 1e-4 * max(1.0, expected):
         fb.ok(f"equals the mean squared error over the measured entries ({value:.4f}, like np.nanmean)")
     elif abs(value - over_all) <= 1e-4 * max(1.0, over_all):
-        fb.fail(f"your value {value:.4f} divides by all entries, including the missing ones (expected {expected:.4f})",
-                "divide by the number of measured entries: ops.sum(ops.cast(measured, 'float32'))")
+        fb.fail(
+            f"your value {value:.4f} divides by all entries, including the missing ones (expected {expected:.4f})",
+            "divide by the number of measured entries: ops.sum(ops.cast(measured, 'float32'))",
+        )
     else:
-        fb.fail(f"your value {value:.4f} differs from the mean squared error over the measured entries, {expected:.4f}",
-                "sum the squared errors of the measured entries and divide by how many entries were measured")
+        fb.fail(
+            f"your value {value:.4f} differs from the mean squared error over the measured entries, {expected:.4f}",
+            "sum the squared errors of the measured entries and divide by how many entries were measured",
+        )
 
     pred = tf.Variable(y_pred)
     with tf.GradientTape() as tape:
         loss = masked_mse(tf.constant(y_true), pred)
     grad = tape.gradient(loss, pred)
     if grad is None:
-        fb.stop("the loss has no gradient with respect to y_pred, so Keras could not train with it",
-                "compute it with keras.ops (ops.isnan, ops.where, ops.sum …): NumPy functions are invisible to gradients")
+        fb.stop(
+            "the loss has no gradient with respect to y_pred, so Keras could not train with it",
+            "compute it with keras.ops (ops.isnan, ops.where, ops.sum …): NumPy functions are invisible to gradients",
+        )
     g = np.asarray(grad)
     if not np.isfinite(g).all():
-        fb.fail("its gradient is nan although the value is finite: a NaN that is multiplied by 0 still poisons the gradient",
-                "replace the missing targets *before* subtracting — ops.where(measured, y_true, y_pred) — "
-                "so that no NaN enters the computation at all")
+        fb.fail(
+            "its gradient is nan although the value is finite: a NaN that is multiplied by 0 still poisons the gradient",
+            "replace the missing targets *before* subtracting — ops.where(measured, y_true, y_pred) — "
+            "so that no NaN enters the computation at all",
+        )
     elif np.abs(g[missing]).max() > 1e-7:
-        fb.fail("the loss changes when the prediction of a missing entry changes",
-                "missing entries must contribute exactly 0 to the loss")
+        fb.fail(
+            "the loss changes when the prediction of a missing entry changes",
+            "missing entries must contribute exactly 0 to the loss",
+        )
     else:
         fb.ok("its gradient is finite, and zero for the missing entries")
 
     x = rng.normal(size=(64, 6)).astype("float32")
     x[rng.random(x.shape) < 0.2] = np.nan
     init = keras.initializers.GlorotUniform(seed=0)
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, kernel_initializer=init),
-                              keras.layers.Dense(6, kernel_initializer=init)])
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=masked_mse)   # SGD: no optimizer state to keep
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(3, kernel_initializer=init),
+            keras.layers.Dense(6, kernel_initializer=init),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=masked_mse)  # SGD: no optimizer state to keep
     try:
         losses = model.fit(np.nan_to_num(x), x, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
-    except Exception as err:  # noqa: BLE001 - report, never raise
-        fb.stop(f"Keras could not train with your loss ({type(err).__name__}: {str(err).splitlines()[0][:120]})",
-                "inside a loss use keras.ops (ops.isnan, ops.where, ops.sum), not NumPy: Keras calls it on symbolic tensors")
-    fb.expect(bool(np.all(np.isfinite(losses))),
-              f"Keras trains with it on a table with a fifth of its entries missing (loss {losses[0]:.3f} → {losses[-1]:.3f})",
-              f"training with compile(loss=masked_mse) gave the losses {[round(v, 3) for v in losses]}",
-              "the loss and its gradient must stay finite on batches with NaN targets")
+    except Exception as err:
+        fb.stop(
+            f"Keras could not train with your loss ({type(err).__name__}: {str(err).splitlines()[0][:120]})",
+            "inside a loss use keras.ops (ops.isnan, ops.where, ops.sum), not NumPy: Keras calls it on symbolic tensors",
+        )
+    fb.expect(
+        bool(np.all(np.isfinite(losses))),
+        f"Keras trains with it on a table with a fifth of its entries missing (loss {losses[0]:.3f} → {losses[-1]:.3f})",
+        f"training with compile(loss=masked_mse) gave the losses {[round(v, 3) for v in losses]}",
+        "the loss and its gradient must stay finite on batches with NaN targets",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -311,26 +349,33 @@ def _check_threshold(fb: Feedback, pick_threshold: Any) -> None:
     _need_function(fb, pick_threshold, "pick_threshold", "(val_errors, max_false_alarm_rate)")
     rng = np.random.default_rng(0)
     for n, rate in ((200, 0.02), (500, 0.05), (1000, 0.01)):
-        errors = rng.lognormal(-4.0, 0.6, n)           # reconstruction errors are skewed, not normal
+        errors = rng.lognormal(-4.0, 0.6, n)  # reconstruction errors are skewed, not normal
         given = errors.copy()
         t = _number(fb, _call(fb, pick_threshold, "pick_threshold", given, rate), "pick_threshold")
         flagged, allowed = int(np.sum(errors >= t)), int(round(rate * n))
         if flagged > allowed:
-            fb.stop(f"with {n} validation beats and a budget of {rate:.0%}, your threshold flags {flagged} "
-                    f"({flagged / n:.1%}) of the normal validation beats; at most {allowed} may be flagged",
-                    "a beat is flagged when error >= threshold: the threshold must sit above all but the "
-                    "allowed number of largest errors")
+            fb.stop(
+                f"with {n} validation beats and a budget of {rate:.0%}, your threshold flags {flagged} "
+                f"({flagged / n:.1%}) of the normal validation beats; at most {allowed} may be flagged",
+                "a beat is flagged when error >= threshold: the threshold must sit above all but the "
+                "allowed number of largest errors",
+            )
         if flagged < allowed:
-            fb.stop(f"with {n} validation beats and a budget of {rate:.0%}, your threshold flags only {flagged} of the "
-                    f"{allowed} beats the budget allows: a lower threshold would catch more faults at the same "
-                    "false-alarm rate",
-                    "use the whole budget: the threshold can go down to the allowed-th largest error")
+            fb.stop(
+                f"with {n} validation beats and a budget of {rate:.0%}, your threshold flags only {flagged} of the "
+                f"{allowed} beats the budget allows: a lower threshold would catch more faults at the same "
+                "false-alarm rate",
+                "use the whole budget: the threshold can go down to the allowed-th largest error",
+            )
     fb.ok("flags exactly as many normal beats as the budget allows (200, 500 and 1000 beats; budgets 2 %, 5 %, 1 %)")
     shuffled = rng.permutation(errors)
     t2 = _number(fb, pick_threshold(list(shuffled), 0.01), "pick_threshold")
-    fb.expect(int(np.sum(errors >= t2)) == 10, "works on an unsorted Python list as well",
-              "gives a different answer for the same errors in another order or as a list",
-              "sort a copy (np.sort(np.asarray(val_errors))) rather than relying on the input's order")
+    fb.expect(
+        int(np.sum(errors >= t2)) == 10,
+        "works on an unsorted Python list as well",
+        "gives a different answer for the same errors in another order or as a list",
+        "sort a copy (np.sort(np.asarray(val_errors))) rather than relying on the input's order",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -394,38 +439,49 @@ def _check_code_size(fb: Feedback, validation_mse: Any) -> None:
         takes_epochs = "epochs" in inspect.signature(validation_mse).parameters
     except (TypeError, ValueError):
         takes_epochs = False
-    kwargs = {"epochs": 4} if takes_epochs else {}      # three short trainings: a few seconds in all
+    kwargs = {"epochs": 4} if takes_epochs else {}  # three short trainings: a few seconds in all
     rng = np.random.default_rng(0)
-    loadings = rng.normal(size=(3, 16))                   # 16 variables driven by 3 hidden factors
+    loadings = rng.normal(size=(3, 16))  # 16 variables driven by 3 hidden factors
     x_fit, x_val = _factor_data(rng, 512, loadings), _factor_data(rng, 128, loadings)
-    x_other = _factor_data(rng, 128, rng.normal(size=(3, 16)))   # 3 *other* factors: unlike x_fit
+    x_other = _factor_data(rng, 128, rng.normal(size=(3, 16)))  # 3 *other* factors: unlike x_fit
 
     def run(code_size: int, fit: np.ndarray, val: np.ndarray) -> float:
-        value = _number(fb, _as_numpy(_call(fb, validation_mse, "validation_mse", code_size, fit.copy(), val.copy(),
-                                            **kwargs)), "validation_mse")
+        value = _number(
+            fb,
+            _as_numpy(_call(fb, validation_mse, "validation_mse", code_size, fit.copy(), val.copy(), **kwargs)),
+            "validation_mse",
+        )
         if not np.isfinite(value) or value < 0:
-            fb.stop(f"validation_mse returned {value}; a mean squared error is a number >= 0",
-                    "return float(np.mean((x_val - x_hat) ** 2))")
+            fb.stop(
+                f"validation_mse returned {value}; a mean squared error is a number >= 0",
+                "return float(np.mean((x_val - x_hat) ** 2))",
+            )
         return value
 
     base = run(3, x_fit, x_val)
     spread = float(np.mean(np.var(x_val, axis=0)))
     if base > 0.5 * spread:
-        fb.stop(f"with 3 code units on data with 3 hidden factors your validation error is {base:.3f}, hardly better "
-                f"than predicting the mean of every variable ({spread:.3f})",
-                "train the model on x_fit (autoencoder.fit(x_fit, x_fit, epochs=epochs, ...)) before measuring")
+        fb.stop(
+            f"with 3 code units on data with 3 hidden factors your validation error is {base:.3f}, hardly better "
+            f"than predicting the mean of every variable ({spread:.3f})",
+            "train the model on x_fit (autoencoder.fit(x_fit, x_fit, epochs=epochs, ...)) before measuring",
+        )
     fb.ok(f"returns one number (validation MSE {base:.3f} with 3 code units on data with 3 hidden factors)")
     other = run(3, x_fit, x_other)
     if other < 2.5 * base:
-        fb.stop(f"on validation data unlike x_fit your error is {other:.3f}, about as small as on ordinary validation "
-                f"data ({base:.3f}): the error is not measured on x_val with a model trained on x_fit only",
-                "train with autoencoder.fit(x_fit, x_fit, ...) and return the mean of (x_val - autoencoder(x_val)) ** 2")
+        fb.stop(
+            f"on validation data unlike x_fit your error is {other:.3f}, about as small as on ordinary validation "
+            f"data ({base:.3f}): the error is not measured on x_val with a model trained on x_fit only",
+            "train with autoencoder.fit(x_fit, x_fit, ...) and return the mean of (x_val - autoencoder(x_val)) ** 2",
+        )
     fb.ok(f"the error is measured on x_val by a model that never saw it (data unlike x_fit: {other:.3f})")
     small = run(1, x_fit, x_val)
-    fb.expect(small > 1.3 * base,
-              f"the code size matters: 1 code unit {small:.3f} vs 3 code units {base:.3f}",
-              f"code size 1 gives about the same validation error ({small:.3f}) as code size 3 ({base:.3f})",
-              "build the model with code_size code units: starter_autoencoder(x_fit.shape[1], code_size, ...)")
+    fb.expect(
+        small > 1.3 * base,
+        f"the code size matters: 1 code unit {small:.3f} vs 3 code units {base:.3f}",
+        f"code size 1 gives about the same validation error ({small:.3f}) as code size 3 ({base:.3f})",
+        "build the model with code_size code units: starter_autoencoder(x_fit.shape[1], code_size, ...)",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -472,31 +528,41 @@ def _check_path_speed(fb: Feedback, path_speed: Any) -> None:
     codes = rng.normal(size=(5, 4, 2))
     out = _array(fb, _call(fb, path_speed, "path_speed", codes.copy()), "path_speed")
     if out.shape != (5,):
-        fb.stop(f"path_speed returns shape {out.shape} for 5 patients with 4 visits; expected one number per patient, "
-                "shape (5,)",
-                "np.diff(codes, axis=1) gives the steps between visits; average their lengths over that same axis")
+        fb.stop(
+            f"path_speed returns shape {out.shape} for 5 patients with 4 visits; expected one number per patient, "
+            "shape (5,)",
+            "np.diff(codes, axis=1) gives the steps between visits; average their lengths over that same axis",
+        )
     fb.ok("one number per patient")
     doubled = _array(fb, path_speed(2 * codes), "path_speed")
     if np.allclose(doubled, 4 * out, rtol=1e-6):
-        fb.stop("doubling every code should double the speed; yours quadruples it: you return squared distances",
-                "the length of a step is the square root of its summed squares: np.linalg.norm(steps, axis=-1)")
+        fb.stop(
+            "doubling every code should double the speed; yours quadruples it: you return squared distances",
+            "the length of a step is the square root of its summed squares: np.linalg.norm(steps, axis=-1)",
+        )
     back_forth = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]])
     bf = _array(fb, path_speed(back_forth), "path_speed").ravel()
     if bf.size != 1 or not np.isclose(bf[0], 1.0):
-        fb.stop(f"a patient who moves back and forth by 1 at every visit has speed 1; yours gives {bf.round(3).tolist()}",
-                "average the length of every step between consecutive visits, not the distance from first to last")
+        fb.stop(
+            f"a patient who moves back and forth by 1 at every visit has speed 1; yours gives {bf.round(3).tolist()}",
+            "average the length of every step between consecutive visits, not the distance from first to last",
+        )
     fb.ok("a patient moving back and forth by 1 per visit has speed 1")
-    fb.expect(np.allclose(out, _path_speed_reference(codes), rtol=1e-6, atol=1e-9),
-              "matches the reference on random 2-unit codes",
-              f"differs from the reference on random codes: {out.round(3).tolist()} vs "
-              f"{_path_speed_reference(codes).round(3).tolist()}",
-              "Euclidean length of each step between consecutive visits, averaged over the steps of each patient")
+    fb.expect(
+        np.allclose(out, _path_speed_reference(codes), rtol=1e-6, atol=1e-9),
+        "matches the reference on random 2-unit codes",
+        f"differs from the reference on random codes: {out.round(3).tolist()} vs "
+        f"{_path_speed_reference(codes).round(3).tolist()}",
+        "Euclidean length of each step between consecutive visits, averaged over the steps of each patient",
+    )
     codes3 = rng.normal(size=(3, 6, 3))
     out3 = _array(fb, path_speed(codes3), "path_speed")
-    fb.expect(out3.shape == (3,) and np.allclose(out3, _path_speed_reference(codes3), rtol=1e-6, atol=1e-9),
-              "works for any number of visits and code units (3 patients, 6 visits, 3 units)",
-              "gives wrong results for codes with 3 units and 6 visits",
-              "do not assume 2 code units or 8 visits: use axis=-1 for the units and axis=1 for the visits")
+    fb.expect(
+        out3.shape == (3,) and np.allclose(out3, _path_speed_reference(codes3), rtol=1e-6, atol=1e-9),
+        "works for any number of visits and code units (3 patients, 6 visits, 3 units)",
+        "gives wrong results for codes with 3 units and 6 visits",
+        "do not assume 2 code units or 8 visits: use axis=-1 for the units and axis=1 for the visits",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -541,30 +607,39 @@ def _check_error_map(fb: Feedback, error_map: Any) -> None:
     rng = np.random.default_rng(0)
     grid = (3, 5)
     tiles = rng.random((15, 4, 4, 3)).astype("float32")
-    spread = np.linspace(0.02, 0.3, 15)[rng.permutation(15)]          # every tile its own error level
+    spread = np.linspace(0.02, 0.3, 15)[rng.permutation(15)]  # every tile its own error level
     recon = (tiles + spread[:, None, None, None] * rng.normal(size=tiles.shape)).astype("float32")
     diff = tiles - recon
     expected = np.mean(diff**2, axis=(1, 2, 3)).reshape(grid)
     out = _array(fb, _call(fb, error_map, "error_map", tiles.copy(), recon.copy(), grid), "error_map")
     if out.shape != grid:
-        fb.stop(f"your map has shape {out.shape}; the grid has 3 rows and 5 columns of tiles, so (3, 5) is expected",
-                "one number per tile — the mean over axes (1, 2, 3) — then .reshape(grid_shape)")
+        fb.stop(
+            f"your map has shape {out.shape}; the grid has 3 rows and 5 columns of tiles, so (3, 5) is expected",
+            "one number per tile — the mean over axes (1, 2, 3) — then .reshape(grid_shape)",
+        )
     fb.ok("one number per tile, in the shape of the grid")
     if np.allclose(out, expected, rtol=1e-5, atol=1e-9):
         fb.ok("every tile's mean squared error is in its place (row by row)")
     elif np.allclose(np.sort(out.ravel()), np.sort(expected.ravel()), rtol=1e-5, atol=1e-9):
-        fb.fail("the right numbers, but the tiles are in the wrong places",
-                "the tiles were cut row by row: per_tile.reshape(grid_shape) with NumPy's default (row-major) order")
+        fb.fail(
+            "the right numbers, but the tiles are in the wrong places",
+            "the tiles were cut row by row: per_tile.reshape(grid_shape) with NumPy's default (row-major) order",
+        )
     elif np.allclose(out, np.mean(np.abs(diff), axis=(1, 2, 3)).reshape(grid), rtol=1e-5):
-        fb.fail("you computed the mean absolute error; the task asks for the mean squared error",
-                "square the differences: np.mean((tiles - reconstructions) ** 2, axis=(1, 2, 3))")
+        fb.fail(
+            "you computed the mean absolute error; the task asks for the mean squared error",
+            "square the differences: np.mean((tiles - reconstructions) ** 2, axis=(1, 2, 3))",
+        )
     elif np.allclose(out, np.sum(diff**2, axis=(1, 2, 3)).reshape(grid), rtol=1e-5):
-        fb.fail("you summed the squared errors of each tile; the task asks for their mean",
-                "np.mean(..., axis=(1, 2, 3))")
+        fb.fail(
+            "you summed the squared errors of each tile; the task asks for their mean", "np.mean(..., axis=(1, 2, 3))"
+        )
     else:
-        fb.fail(f"your map differs from the mean squared error of each tile (first row: {out[0].round(4).tolist()} vs "
-                f"{expected[0].round(4).tolist()})",
-                "average (tiles - reconstructions) ** 2 over each tile's pixels and channels")
+        fb.fail(
+            f"your map differs from the mean squared error of each tile (first row: {out[0].round(4).tolist()} vs "
+            f"{expected[0].round(4).tolist()})",
+            "average (tiles - reconstructions) ** 2 over each tile's pixels and channels",
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -616,12 +691,16 @@ def _check_r2(fb: Feedback, r2_by_hand: Any) -> None:
         if np.isfinite(value) and abs(value - ref) <= 1e-6 * max(1.0, abs(ref)):
             fb.ok(f"{name}: R² = {value:.3f}, as scikit-learn's r2_score")
         elif ref < 0 and not value < 0:
-            fb.fail(f"for {name} R² must be negative ({ref:.2f}); yours is {value:.3f}",
-                    "R² = 1 − SS_res / SS_tot falls below 0 when the errors exceed the spread around the mean; "
-                    "a squared correlation never does")
+            fb.fail(
+                f"for {name} R² must be negative ({ref:.2f}); yours is {value:.3f}",
+                "R² = 1 − SS_res / SS_tot falls below 0 when the errors exceed the spread around the mean; "
+                "a squared correlation never does",
+            )
         else:
-            fb.fail(f"for {name} your R² is {value:.3f}; scikit-learn's r2_score gives {ref:.3f}",
-                    "SS_res = Σ(y − ŷ)², SS_tot = Σ(y − ȳ)², with ȳ the mean of y_true; R² = 1 − SS_res / SS_tot")
+            fb.fail(
+                f"for {name} your R² is {value:.3f}; scikit-learn's r2_score gives {ref:.3f}",
+                "SS_res = Σ(y − ŷ)², SS_tot = Σ(y − ȳ)², with ȳ the mean of y_true; R² = 1 − SS_res / SS_tot",
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -662,29 +741,43 @@ def _check_enrichment(fb: Feedback, enrichment_factor: Any) -> None:
     rng = np.random.default_rng(0)
     n = 400
     active = np.zeros(n, dtype=np.int64)
-    active[rng.choice(n, 20, replace=False)] = 1                       # 5 % actives
-    distance = rng.random(n) - 0.4 * active * rng.random(n)           # actives tend to be closer
-    value = _number(fb, _call(fb, enrichment_factor, "enrichment_factor", distance.copy(), active.copy(), 40),
-                    "enrichment_factor")
+    active[rng.choice(n, 20, replace=False)] = 1  # 5 % actives
+    distance = rng.random(n) - 0.4 * active * rng.random(n)  # actives tend to be closer
+    value = _number(
+        fb, _call(fb, enrichment_factor, "enrichment_factor", distance.copy(), active.copy(), 40), "enrichment_factor"
+    )
     ref = _ef(distance, active, 40)
     if abs(value - ref) <= 1e-9 * max(1.0, ref):
         fb.ok(f"EF@40 = {value:.2f} on a library with 5 % actives, as the reference")
     elif abs(value - _ef(-distance, active, 40)) <= 1e-9:
-        fb.stop(f"your EF@40 is {value:.2f} (reference {ref:.2f}): you picked the 40 farthest molecules",
-                "a smaller distance means closer to the queries: np.argsort(distance)[:k] lists the closest first")
+        fb.stop(
+            f"your EF@40 is {value:.2f} (reference {ref:.2f}): you picked the 40 farthest molecules",
+            "a smaller distance means closer to the queries: np.argsort(distance)[:k] lists the closest first",
+        )
     elif abs(value - ref * active.mean()) <= 1e-9:
-        fb.stop(f"{value:.3f} is the hit rate of the top 40, not the enrichment factor ({ref:.2f})",
-                "divide by the fraction of actives in the whole library, np.mean(active)")
+        fb.stop(
+            f"{value:.3f} is the hit rate of the top 40, not the enrichment factor ({ref:.2f})",
+            "divide by the fraction of actives in the whole library, np.mean(active)",
+        )
     else:
-        fb.stop(f"your EF@40 is {value:.3f}; the reference gives {ref:.3f}",
-                "EF@k = (fraction active among the k closest) / (fraction active in the library)")
+        fb.stop(
+            f"your EF@40 is {value:.3f}; the reference gives {ref:.3f}",
+            "EF@k = (fraction active among the k closest) / (fraction active in the library)",
+        )
     whole = _number(fb, enrichment_factor(distance, active, n), "enrichment_factor")
-    fb.expect(abs(whole - 1.0) < 1e-9, "EF over the whole library is 1 (no better than random, by definition)",
-              f"EF over the whole library should be 1; yours is {whole:.3f}",
-              "with k = len(library) the top k is the whole library")
+    fb.expect(
+        abs(whole - 1.0) < 1e-9,
+        "EF over the whole library is 1 (no better than random, by definition)",
+        f"EF over the whole library should be 1; yours is {whole:.3f}",
+        "with k = len(library) the top k is the whole library",
+    )
     bools = _number(fb, enrichment_factor(distance, active.astype(bool), 40), "enrichment_factor")
-    fb.expect(abs(bools - ref) <= 1e-9 * max(1.0, ref), "works with 0/1 and True/False activity labels",
-              "gives a different value when the activity labels are True/False", "use np.mean(active[...]), which treats both alike")
+    fb.expect(
+        abs(bools - ref) <= 1e-9 * max(1.0, ref),
+        "works with 0/1 and True/False activity labels",
+        "gives a different value when the activity labels are True/False",
+        "use np.mean(active[...]), which treats both alike",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -737,26 +830,38 @@ def _check_band_power(fb: Feedback, band_power: Any) -> None:
         out = _array(fb, _call(fb, band_power, "band_power", power.copy(), freqs.copy(), low, high), "band_power")
         expected = _band(power, freqs, low, high)
         if out.shape != (6, 4):
-            fb.stop(f"band_power returns shape {out.shape} for 6 epochs and 4 channels; expected one number per "
-                    "epoch and channel, shape (6, 4)",
-                    "average over the frequency axis only (the last one): power[:, :, in_band].mean(axis=-1)")
+            fb.stop(
+                f"band_power returns shape {out.shape} for 6 epochs and 4 channels; expected one number per "
+                "epoch and channel, shape (6, 4)",
+                "average over the frequency axis only (the last one): power[:, :, in_band].mean(axis=-1)",
+            )
         if np.allclose(out, expected, rtol=1e-6):
             continue
-        by_index = [power[:, :, low:high + 1].mean(axis=-1), power[:, :, low:high].mean(axis=-1)]
+        by_index = [power[:, :, low : high + 1].mean(axis=-1), power[:, :, low:high].mean(axis=-1)]
         if any(np.allclose(out, b, rtol=1e-6) for b in by_index):
-            fb.stop(f"you selected frequency bins by their index, not by their frequency in Hz: with {step:g} Hz "
-                    f"steps, bins {low}–{high} lie at {low * step:g}–{high * step:g} Hz",
-                    "in_band = (freqs >= low) & (freqs <= high); then power[:, :, in_band]")
+            fb.stop(
+                f"you selected frequency bins by their index, not by their frequency in Hz: with {step:g} Hz "
+                f"steps, bins {low}–{high} lie at {low * step:g}–{high * step:g} Hz",
+                "in_band = (freqs >= low) & (freqs <= high); then power[:, :, in_band]",
+            )
         if np.allclose(out, power[..., (freqs >= low) & (freqs <= high)].sum(axis=-1), rtol=1e-6):
-            fb.stop("you summed the power over the band; the task asks for the mean",
-                    "use .mean(axis=-1): then bands of different widths stay comparable")
+            fb.stop(
+                "you summed the power over the band; the task asks for the mean",
+                "use .mean(axis=-1): then bands of different widths stay comparable",
+            )
         if np.allclose(out, _band(power, freqs, low + 1e-9, high - 1e-9), rtol=1e-6):
-            fb.stop(f"the band edges {low} and {high} Hz are missing: the band is low <= f <= high",
-                    "use >= and <=, not > and <")
-        fb.stop(f"for the {low}–{high} Hz band with {step:g} Hz steps your values differ from the mean power in the band",
-                "average power[:, :, in_band] over the frequency axis, with in_band = (freqs >= low) & (freqs <= high)")
-    fb.ok("one number per epoch and channel: the mean power in the band, selected by frequency "
-          "(2 Hz and 0.5 Hz resolution)")
+            fb.stop(
+                f"the band edges {low} and {high} Hz are missing: the band is low <= f <= high",
+                "use >= and <=, not > and <",
+            )
+        fb.stop(
+            f"for the {low}–{high} Hz band with {step:g} Hz steps your values differ from the mean power in the band",
+            "average power[:, :, in_band] over the frequency axis, with in_band = (freqs >= low) & (freqs <= high)",
+        )
+    fb.ok(
+        "one number per epoch and channel: the mean power in the band, selected by frequency "
+        "(2 Hz and 0.5 Hz resolution)"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -807,20 +912,24 @@ def _check_worst_variables(fb: Feedback, worst_variables: Any) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 8))
     err = rng.normal(0, 0.05, size=x.shape)
-    err[:, 2] = 0.5 * rng.choice([-1, 1], 40)        # perimeter: every patient off by 0.5 (MSE 0.25)
+    err[:, 2] = 0.5 * rng.choice([-1, 1], 40)  # perimeter: every patient off by 0.5 (MSE 0.25)
     err[:, 6] = 0.0
-    err[7, 6] = 4.0                                   # concavity: one patient off by 4 (MSE 0.4, but MAE only 0.1)
-    err[:, 4] = rng.normal(0, 0.3, 40)                # smoothness: MSE about 0.09
+    err[7, 6] = 4.0  # concavity: one patient off by 4 (MSE 0.4, but MAE only 0.1)
+    err[:, 4] = rng.normal(0, 0.3, 40)  # smoothness: MSE about 0.09
     x_hat = x + err
     expected = ["concavity", "perimeter", "smoothness"]
     out = _call(fb, worst_variables, "worst_variables", x.copy(), x_hat.copy(), list(_VARIABLES))
     try:
         got = list(out)
     except TypeError:
-        fb.stop(f"worst_variables returned {type(out).__name__}; expected a list of names", "return [names[i] for i in ...]")
+        fb.stop(
+            f"worst_variables returned {type(out).__name__}; expected a list of names", "return [names[i] for i in ...]"
+        )
     if not all(isinstance(v, str) for v in got):
-        fb.stop(f"worst_variables returned {got!r}: the task asks for the variables' names, not their column numbers",
-                "look the names up: [names[i] for i in worst]")
+        fb.stop(
+            f"worst_variables returned {got!r}: the task asks for the variables' names, not their column numbers",
+            "look the names up: [names[i] for i in worst]",
+        )
     if len(got) != 3:
         fb.stop(f"returned {len(got)} names for n=3", "keep the first n: [:n]")
     mse = np.mean(err**2, axis=0)
@@ -829,16 +938,28 @@ def _check_worst_variables(fb: Feedback, worst_variables: Any) -> None:
     if got == expected:
         fb.ok(f"finds the worst-kept variables, worst first: {got}")
     elif got == by_mae:
-        fb.stop(f"{got}: you ranked by mean absolute error, which puts the single large error in 'concavity' last",
-                "rank by the mean *squared* error: np.mean((x - x_hat) ** 2, axis=0)")
+        fb.stop(
+            f"{got}: you ranked by mean absolute error, which puts the single large error in 'concavity' last",
+            "rank by the mean *squared* error: np.mean((x - x_hat) ** 2, axis=0)",
+        )
     elif set(got) == set(expected):
-        fb.stop(f"the right variables in the wrong order: {got} (worst first is {expected})",
-                "sort by error, largest first: np.argsort(per_variable)[::-1]")
+        fb.stop(
+            f"the right variables in the wrong order: {got} (worst first is {expected})",
+            "sort by error, largest first: np.argsort(per_variable)[::-1]",
+        )
     elif set(got) == set(best):
-        fb.stop(f"{got} are the best-kept variables, not the worst", "largest error first: np.argsort(per_variable)[::-1]")
+        fb.stop(
+            f"{got} are the best-kept variables, not the worst", "largest error first: np.argsort(per_variable)[::-1]"
+        )
     else:
-        fb.stop(f"returned {got}; the three variables with the largest mean squared error are {expected}",
-                "average the squared errors over the patients (axis=0), one number per variable, then sort")
+        fb.stop(
+            f"returned {got}; the three variables with the largest mean squared error are {expected}",
+            "average the squared errors over the patients (axis=0), one number per variable, then sort",
+        )
     two = _call(fb, worst_variables, "worst_variables", x, x_hat, list(_VARIABLES), n=2)
-    fb.expect(list(two) == expected[:2], "respects n (n=2 gives the two worst)",
-              f"with n=2 it returned {list(two)!r}", "return only the first n names")
+    fb.expect(
+        list(two) == expected[:2],
+        "respects n (n=2 gives the two worst)",
+        f"with n=2 it returned {list(two)!r}",
+        "return only the first n names",
+    )
