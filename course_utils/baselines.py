@@ -4,8 +4,9 @@ Taught in:
 
 * ``01_background`` / ``02_mnist_autoencoder`` — PCA reconstruction with ``k``
   components (the linear special case of an autoencoder);
-* ``03_breast_cancer_autoencoder`` — anomaly scores from IsolationForest, One-Class
-  SVM and PCA reconstruction error;
+* ``06_project_ideas`` — anomaly scores from PCA reconstruction error (IsolationForest and
+  One-Class SVM scores are used by the breast-cancer benchmark; lesson 03 writes its own
+  with scikit-learn);
 * ``04_medical_image_denoising`` — classical denoisers (Gaussian, median, total
   variation, non-local means) behind one call, each tuned on validation images.
 
@@ -77,8 +78,7 @@ def _check_same_features(train_shape: tuple[int, ...], test_shape: tuple[int, ..
 class PCAReconstructor:
     """PCA with ``k`` components used as a (linear) autoencoder.
 
-    Taught in: 02_mnist_autoencoder (PCA-32 against the seed's 32-unit model),
-    03_breast_cancer_autoencoder (PCA-7) and 06_project_ideas.
+    Taught in: 02_mnist_autoencoder, 06_project_ideas.
 
     ``fit`` flattens samples to vectors, ``encode`` gives the ``k`` coordinates,
     ``decode`` maps them back, and ``reconstruct`` (also ``__call__``) returns
@@ -471,7 +471,7 @@ def isolation_forest_scores(
 ) -> np.ndarray:
     """IsolationForest anomaly scores of ``x_test`` (fitted on normal ``x_train``); higher = more anomalous.
 
-    Taught in: 03_breast_cancer_autoencoder.  The score is ``-score_samples``: samples that
+    Used by: :mod:`benchmarks.sections.quality.breast_cancer`.  The score is ``-score_samples``: samples that
     random trees isolate in few splits score high.
     """
     from sklearn.ensemble import IsolationForest
@@ -493,7 +493,7 @@ def ocsvm_scores(
 ) -> np.ndarray:
     """One-Class SVM anomaly scores of ``x_test`` (fitted on normal ``x_train``); higher = more anomalous.
 
-    Taught in: 03_breast_cancer_autoencoder.  The score is ``-decision_function``: positive
+    Used by: :mod:`benchmarks.sections.quality.breast_cancer`.  The score is ``-decision_function``: positive
     outside the learned boundary.  ``nu`` bounds the fraction of training samples treated as
     outliers (0 < nu <= 1).  Scale features first (MinMax / standard) — the RBF kernel is
     distance-based.
@@ -512,8 +512,8 @@ def ocsvm_scores(
 def pca_error_scores(x_train: ArrayLike, x_test: ArrayLike, k: int, *, kind: str = "mse") -> np.ndarray:
     """PCA reconstruction error of each ``x_test`` sample (PCA-k fitted on normal ``x_train``).
 
-    Taught in: 03_breast_cancer_autoencoder — the linear version of the autoencoder's
-    anomaly score; higher = more anomalous.
+    Taught in: 06_project_ideas.  The linear version of the autoencoder's anomaly score; higher =
+    more anomalous.
     """
     rec = PCAReconstructor(k).fit(x_train)
     x_hat = rec.reconstruct(x_test)

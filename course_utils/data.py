@@ -1,7 +1,8 @@
 """Data loaders with offline fallbacks, safe downloads and noise models.
 
-Taught in: every lesson (01/02/05 MNIST, 03 breast cancer, 04 medical images
-and DICOM).  Every loader works without a network and prints **one visible
+Taught in: 01_background, 02_mnist_autoencoder and 05_variational_autoencoders (MNIST),
+04_medical_image_denoising (medical images and DICOM) and 06_project_ideas (the breast-cancer
+split; lesson 03 loads scikit-learn's copy itself, to show every step).  Every loader works without a network and prints **one visible
 line** saying which data it is using, so a student always knows whether the
 numbers in front of them come from the real dataset or from a fallback.
 
@@ -202,7 +203,7 @@ def load_breast_cancer_split(
 ) -> TabularData:
     """scikit-learn's breast-cancer table, split and Min-Max scaled (lesson 03).
 
-    Taught in: 03_breast_cancer_autoencoder.
+    Taught in: 06_project_ideas.
 
     ``scale_on="all"`` fits the scaler on every row before splitting, exactly
     as the seed does (this leaks test-set statistics into training);

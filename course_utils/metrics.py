@@ -121,8 +121,7 @@ def _check_scores(scores: ArrayLike, n: int, name: str = "scores") -> np.ndarray
 def reconstruction_error(x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7) -> np.ndarray:
     """Per-sample reconstruction error between inputs ``x`` and reconstructions ``x_hat``.
 
-    Taught in: 01_background (MSE vs BCE), 02_mnist_autoencoder, 03_breast_cancer_autoencoder
-    (the anomaly score).
+    Taught in: 01_background, 02_mnist_autoencoder, 06_project_ideas.
 
     Parameters
     ----------
@@ -161,7 +160,7 @@ def reconstruction_error(x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse"
 def mean_reconstruction_error(x: ArrayLike, x_hat: ArrayLike, kind: ErrorKind = "mse", *, eps: float = 1e-7) -> float:
     """Mean over samples of :func:`reconstruction_error` — one number for a results table.
 
-    Taught in: 01_background, 02_mnist_autoencoder (model vs PCA table), 03_breast_cancer_autoencoder.
+    Taught in: 01_background, 06_project_ideas.
     """
     return float(np.mean(reconstruction_error(x, x_hat, kind, eps=eps)))
 
@@ -299,7 +298,7 @@ def roc_curve_points(labels: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, 
 def threshold_percentile(train_errors: ArrayLike, q: float = 95.0) -> float:
     """The ``q``-th percentile of reconstruction errors on (normal) training data.
 
-    Taught in: 03_breast_cancer_autoencoder.  Uses no anomaly labels at all: with ``q=95``
+    Taught in: 06_project_ideas.  Uses no anomaly labels at all: with ``q=95``
     about 5 % of normal samples are flagged (the false-positive rate you accept).
     """
     e = _as_float(train_errors, "train_errors")

@@ -602,8 +602,7 @@ def comparison_bar(
 ) -> Figure:
     """Bar chart of a results table, with error bars when a value is ``(mean, sd)``.
 
-    Taught in: 02_mnist_autoencoder (test MSE per variant) and 03_breast_cancer_autoencoder
-    (AUC mean ± sd per method).
+    Taught in: 02_mnist_autoencoder.
 
     ``table`` maps a method name to a number, to ``(mean, sd)``, or to a dict
     ``{metric: number | (mean, sd)}``.  With dicts, ``metric`` picks one column; ``None``

@@ -19,8 +19,7 @@ __all__ = ["WarmupStableDecay"]
 class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
     """Learning rate: linear warm-up to ``peak``, hold, then linear decay to ``final_fraction * peak``.
 
-    Taught in: 03_breast_cancer_autoencoder (the repaired model's recipe); :func:`course_utils.training.fast_recipe`
-    builds one for lesson 02's fast recipe.  Steps are optimizer steps:
+    Used by: :mod:`course_utils.training`, :mod:`course_utils.models`, :mod:`benchmarks.sections.quality.breast_cancer`.  Steps are optimizer steps:
     ``warmup_steps`` rising from ``peak / warmup_steps``, a plateau, and the last ``decay_steps``
     of ``total_steps`` falling linearly.  (Also called a trapezoidal or WSD schedule.)
     """
