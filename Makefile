@@ -22,7 +22,7 @@ LAB_ARGS  ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
-        export quiz-release grade quiz-report memcheck two-kernels bench bench-quick
+        export quiz-release grade quiz-report two-kernels bench bench-quick
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -91,9 +91,6 @@ bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whol
 
 bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-quick/
 	$(PY) benchmarks/run.py --quick
-
-memcheck: $(STAMP)  ## peak memory of train() on 60k MNIST-sized arrays (goal: < 1 GB)
-	$(PY) tools/memcheck_train.py --limit-gb 1.0
 
 two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server < 2 GB, without and with release_memory
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json

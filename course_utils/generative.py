@@ -157,13 +157,13 @@ def train_digit_classifier(
 ) -> tuple[Any, dict[str, float]]:
     """Build and train :func:`build_digit_classifier` on images ``x`` with labels ``y``.
 
-    Taught in: 05_variational_autoencoders.  Training goes through
-    :func:`course_utils.training.train` (batches streamed, one line per epoch if ``verbose``).
+    Taught in: 05_variational_autoencoders.  Training is ``model.fit`` on batches streamed by
+    :func:`course_utils.training.make_dataset` (one line per epoch if ``verbose``).
     Returns ``(model, info)`` where ``info`` has ``"train_accuracy"`` and, with
     ``validation_data=(x_val, y_val)``, ``"val_accuracy"`` — the judge must be good at
     recognising real digits before its opinion on generated ones means anything.
     """
-    from .training import train
+    from .training import EpochLogger, make_dataset
 
     xa = _batch(x, "x", flatten=False)
     n_classes = positive_int("n_classes", n_classes)
@@ -180,7 +180,9 @@ def train_digit_classifier(
         yv = _labels(validation_data[1], len(xv), n_classes, "y_val")
         val = (xv, yv)
     model = build_digit_classifier(xa.shape[1:], n_classes=n_classes, hidden=hidden, seed=seed)
-    train(model, xa, ya, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
+    epochs = positive_int("epochs", epochs)
+    batches = make_dataset(xa, ya, batch_size=batch_size, shuffle=True, seed=seed)
+    model.fit(batches, epochs=epochs, verbose=0, callbacks=[EpochLogger(epochs, print_lines=bool(verbose))])
     # The compiled training function is not needed to classify; dropping it saves memory (Binder).
     # Keras rebuilds it if the model is trained again.
     model.train_function = model.test_function = model.predict_function = None
