@@ -44,7 +44,7 @@ lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
 	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
-		--cov=course_utils --cov-report=term -p no:cacheprovider
+		--cov=course_utils --cov=course_quiz --cov-report=term -p no:cacheprovider
 
 test-quick: $(STAMP)  ## the inner loop: unit tests only, no notebooks, no slow tests (a few minutes)
 	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not slow" -q -p no:cacheprovider
@@ -106,5 +106,6 @@ lock: $(PY)  ## regenerate requirements/lock.txt from requirements/base.in in a 
 
 clean:  ## remove the venv, build outputs and grading artefacts (keeps your notebooks)
 	rm -rf $(VENV) build .pytest_cache .coverage .mypy_cache .ruff_cache course_utils.egg-info
-	rm -rf quizzes/release quizzes/submitted quizzes/autograded quizzes/feedback quizzes/grades.csv quizzes/gradebook.db
+	rm -rf quizzes/release quizzes/submitted quizzes/autograded quizzes/feedback quizzes/grades.csv quizzes/gradebook.db \
+		quizzes/item_analysis.csv quizzes/item_analysis_summary.csv quizzes/item_analysis.png
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
