@@ -45,8 +45,7 @@ class Settings:
     mode: str = "full"
     work_dir: str = str(ROOT / "build" / "bench")  # executed notebooks and run-all JSON
     # 1. speed
-    speed_n_train: int | None = None  # None: every training image load_mnist gives
-    speed_n_val: int | None = None
+    speed_n_train: int | None = None  # None: every training image load_mnist gives (1/8 held out for validation)
     seed_epochs: int = 50  # the syllabus' recipe (lesson 02, part 1)
     # lesson 02's faster recipe: fast_schedule(n_train, **speed_recipe), the lesson's student-mode RECIPE
     speed_recipe: dict[str, Any] = field(default_factory=lambda: {"epochs": 9, "warmup_epochs": 2, "decay_epochs": 4})
@@ -102,7 +101,6 @@ def quick_settings() -> Settings:
     return Settings(
         mode="quick",
         speed_n_train=2000,
-        speed_n_val=500,
         seed_epochs=6,
         speed_recipe={"epochs": 3, "warmup_epochs": 0.5, "decay_epochs": 1.0},
         matmul_size=1024,

@@ -37,7 +37,6 @@ def tiny_settings(notebook: Path):
     return replace(
         settings.quick_settings(),
         speed_n_train=256,
-        speed_n_val=128,
         seed_epochs=2,
         speed_recipe=TINY_RECIPE,
         matmul_size=128,

@@ -130,7 +130,7 @@ def _epoch_times(cumulative: Sequence[float]) -> list[float]:
 def run(s: Settings) -> dict[str, Any]:
     """Section 1: the syllabus' MNIST recipe as written vs lesson 02's faster recipe, and the compute bound."""
     tf.get_logger().setLevel("ERROR")  # retracing warnings of every new small model stay out of the log
-    x_tr, x_va, _, source = lesson02_split(s.speed_n_train, s.speed_n_val)
+    x_tr, x_va, _, source = lesson02_split(s.speed_n_train, None)
     log(f"speed: MNIST {len(x_tr)} train / {len(x_va)} validation ({source})")
 
     gflops = matmul_gflops(s.matmul_size, s.matmul_repeats)
