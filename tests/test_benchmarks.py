@@ -1,7 +1,7 @@
 """benchmarks/: the quick mode's code on tiny settings -- the report's structure, not its timings.
 
 One module-scoped run (slow) produces two reports side by side: the TensorFlow sections (speed,
-quality) run in this process on tiny data and epochs, while the command line
+quality, denoising) run in this process on tiny data and epochs, while the command line
 (``benchmarks/run.py --quick``) runs the subprocess sections (notebook memory, run-all time,
 grading) on a one-cell notebook and two generated quiz submissions in the background.  The other
 tests check the report machinery, the presets and the lesson-code helpers on their own (quick).
@@ -28,7 +28,6 @@ from benchmarks import cli, report, settings  # noqa: E402 - after the path set-
 from benchmarks import sections as bench_sections  # noqa: E402
 from benchmarks.machine import machine_info  # noqa: E402
 from benchmarks.sections import grading, speed  # noqa: E402
-from benchmarks.sections.quality import denoising  # noqa: E402
 
 TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
 
@@ -38,9 +37,8 @@ def tiny_settings(notebook: Path):
     return replace(
         settings.quick_settings(),
         speed_n_train=256,
-        speed_n_val=128,
         seed_epochs=2,
-        fast_recipe=TINY_RECIPE,
+        speed_recipe=TINY_RECIPE,
         matmul_size=128,
         matmul_repeats=2,
         notebooks=[str(notebook)],
@@ -48,23 +46,24 @@ def tiny_settings(notebook: Path):
         mnist_n_test=128,
         mnist_variants=("conv", "sparse"),
         variant_recipe=TINY_RECIPE,
-        bc_seed_epochs=2,
-        bc_passes=2,
+        bc_original_epochs=2,
+        bc_repaired_epochs=2,
         anomaly_splits=2,
-        denoise_conditions=("Gaussian σ=0.2",),
-        denoise_epochs=1,
-        denoise_repeats=1,
-        denoise_filters=(8,),
-        denoise_setups=("same", "clean"),
-        filter_max_images=4,
         gen_n_train=256,
         gen_n_test=128,
-        gen_ae_recipe=TINY_RECIPE,
+        gen_ae_epochs=1,
         vae_latents=(2,),
         vae_epochs=1,
         classifier_epochs=1,
         n_generated=32,
         n_submissions=2,
+        denoise_n_train=32,
+        denoise_batches=1,
+        denoise_batch_size=16,
+        denoise_tune_images=4,
+        denoise_slow_filter_images=4,
+        denoise_n_test=12,
+        denoise_n_boot=50,
     )
 
 
@@ -104,7 +103,7 @@ def reports(tmp_path_factory):
         keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
         before = {k: os.environ.get(k) for k in keys}
         rc_tf = cli.main(
-            ["--sections", "speed,quality", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
+            ["--sections", "speed,quality,denoising", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
             settings=tiny_settings(notebook),
         )
         env_after = {k: os.environ.get(k) for k in keys}
@@ -179,6 +178,7 @@ def test_header_names_machine_versions_date_and_data(reports):
     assert h["date"].endswith("UTC") and h["first_measured"] <= h["last_measured"]
     assert {"mnist", "breast_cancer", "medical_images"} <= set(h["data_sources"])
     md = reports["tf"]["md"]
+    assert h["data_sources"]["medical_images"] in md  # the denoising section names its data
     for label in ("**Date:**", "**Machine:**", "**Versions:**", "**Data:**", "QUICK mode"):
         assert label in md
     assert h["data_sources"]["mnist"] in md
@@ -204,38 +204,61 @@ def test_speed_numbers_are_consistent(reports):
 def test_quality_tables_cover_every_comparison(reports):
     sec = sections(reports)["quality"]
     titles = [t["title"] for t in sec["tables"]]
-    assert len(titles) == 5, titles
-    mnist, bc, anomaly, denoise, gen = sec["tables"]
+    assert len(titles) == 4, titles
+    mnist, bc, anomaly, gen = sec["tables"]
     assert "MNIST" in mnist["title"] and {r["variant"] for r in mnist["rows"]} == {
-        "seed_recipe",
+        "syllabus_recipe",
         "pca",
-        "seed",
+        "syllabus",
         "conv",
         "sparse",
     }
-    assert all(r["mse"] > 0 and r["bce"] > 0 for r in mnist["rows"])
-    assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 5
-    assert {r["scaling"] for r in bc["rows"]} == {"all rows (seed)", "training rows"}
+    assert all(r["mse"] > 0 and r["bce"] > 0 and r["val_mse"] > 0 for r in mnist["rows"])
+    by_variant = {r["variant"]: r for r in mnist["rows"]}
+    assert by_variant["conv"]["code_size"] == 32 and by_variant["syllabus"]["params"] == 784 * 32 + 32 + 32 * 784 + 784
+    assert [r["model"] for r in bc["rows"]].count("PCA-7") == 2 and len(bc["rows"]) == 6
+    assert {r["scaling"] for r in bc["rows"]} == {"all rows (as the original)", "training rows"}
     methods = [r["method"] for r in anomaly["rows"]]
-    assert methods == ["AE (seed recipe)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
+    assert methods == ["AE (original)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
     assert all(0 <= r["auc_mean"] <= 1 and r["splits"] == 2 for r in anomaly["rows"])
-    got = {r["method"] for r in denoise["rows"]}
-    assert {
-        "noisy input",
-        "gaussian",
-        "median",
-        "tv",
-        "nlm",
-        denoising.DENOISE_SETUPS["same"],
-        denoising.DENOISE_SETUPS["clean"],
-    } == got
-    assert all(r["condition"] == "Gaussian σ=0.2" and 0 < r["ssim"] <= 1 for r in denoise["rows"])
     names = [r["samples"] for r in gen["rows"]]
     assert names[0].startswith("real") and "2-d VAE samples" in names and "plain AE: codes like real ones" in names
-    # the checks name the lessons' claims
+    # the checks name the lessons' claims; the tables name the lesson code they ran
     goals = " ".join(c["goal"] for c in sec["checks"])
-    for claim in ("PCA-32", "PCA-7", "classical filter", "step 5", "VAE"):
+    for claim in ("PCA-32", "PCA-7", "VAE"):
         assert claim in goals
+    assert "build_syllabus_autoencoder" in reports["tf"]["md"] and "anomaly_scores" in reports["tf"]["md"]
+
+
+@pytest.mark.slow
+def test_denoising_section_reports_each_denoiser_against_the_best_filter(reports):
+    from course_utils.lessons.medical_image_denoising import CONDITIONS
+
+    sec = sections(reports)["denoising"]
+    d = sec["data"]
+    assert "MRI" in d["data_source"]  # no COURSE_DATA_DIR in the tests: the offline fallback, named
+    assert d["n_train"] == 32 and d["n_test"] == 12 and set(d["best_filter"]) == set(CONDITIONS)
+    denoisers = list(d["train_seconds"])
+    assert len(denoisers) == 2 and any("bottleneck" in n for n in denoisers) and any("residual" in n for n in denoisers)
+    for numbers in d["psnr_by_noise"].values():
+        best = numbers["best_filter"]
+        assert best in ("gaussian", "median", "tv", "nlm")
+        for method in (best, *denoisers):
+            m = numbers[method]
+            assert m["psnr_low"] <= m["psnr"] <= m["psnr_high"]
+        for name in denoisers:
+            g = numbers[name]
+            assert g["gain_low"] <= g["gain_db"] <= g["gain_high"]
+            assert g["gain_db"] == pytest.approx(numbers[name]["psnr"] - numbers[best]["psnr"], abs=1e-6)
+    headline, every = sec["tables"]
+    assert [r["condition"] for r in headline["rows"]] == list(CONDITIONS)
+    labels = " ".join(c["label"] for c in headline["columns"])
+    assert "Best filter PSNR" in labels and labels.count("gain over best filter") == 2 and "95 %" in labels
+    assert {r["method"] for r in every["rows"]} == {"noisy input", "gaussian", "median", "tv", "nlm", *denoisers}
+    gaussian = [c for c in CONDITIONS if CONDITIONS[c][0] == "gaussian"]
+    assert len(sec["checks"]) == len(gaussian) and all("dB" in c["measured"] for c in sec["checks"])
+    md = reports["tf"]["md"].split("## 6. Denoising", 1)[1]
+    assert d["data_source"] in md and "one brain" in md.lower()
 
 
 @pytest.mark.slow
@@ -262,22 +285,48 @@ def test_grading_scores_every_generated_submission(reports):
     assert correctness["met"] is True
 
 
-def test_denoising_training_pairs():
-    import numpy as np
+def test_no_benchmark_file_builds_models_with_the_old_helpers():
+    """The benchmark measures the code students run: lesson code comes from course_utils.lessons, never
+    from course_utils.models / course_utils.training builders or trainers, and never from a copy."""
+    import re
 
-    rng = np.random.default_rng(0)
-    clean = np.tile(np.linspace(0, 1, 16, dtype="float32"), (4, 16, 1))[..., None]  # (4, 16, 16, 1) ramps
-    same_in, same_out = denoising.denoise_pairs("same")(clean, clean, rng)
-    assert same_in is same_out and same_in.shape == clean.shape  # the seed's step 5: target = the noisy input
-    noisy, target = denoising.denoise_pairs("clean")(clean, clean, rng)
-    flipped = clean[:, :, ::-1]
-    assert all(np.array_equal(t, c) or np.array_equal(t, f) for t, c, f in zip(target, clean, flipped))
-    assert not np.array_equal(noisy, target) and noisy.min() >= 0 and noisy.max() <= 1
-    a, b = denoising.denoise_pairs("n2n")(clean, clean, rng)
-    assert a.shape == b.shape == clean.shape and not np.array_equal(a, b)
-    assert clean.min() == 0 and np.array_equal(clean[0, 0], np.linspace(0, 1, 16, dtype="float32")[:, None])
-    with pytest.raises(ValueError, match="setup"):
-        denoising.denoise_pairs("identity")
+    banned = re.compile(r"models\.build_|training\.train|models\.VAE|fast_recipe|train_fast")
+    banned_imports = re.compile(
+        r"from course_utils(\.training)? import [^\n]*\b(train|train_fast|models)\b"
+        r"|from course_utils\.models import|import course_utils\.models"
+    )
+    offenders = []
+    for path in sorted((ROOT / "benchmarks").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        offenders += [f"{rel}: {m.group(0)}" for m in banned.finditer(text)]
+        offenders += [f"{rel}: {m.group(0)}" for m in banned_imports.finditer(text)]
+    assert not offenders, offenders
+    used = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "benchmarks" / "sections").rglob("*.py"))
+    for module in (
+        "mnist_autoencoder",
+        "breast_cancer_autoencoder",
+        "medical_image_denoising",
+        "variational_autoencoders",
+    ):
+        assert f"course_utils.lessons.{module} import" in used, module
+
+
+def test_no_benchmark_file_copies_a_lesson_function():
+    """No def/class in benchmarks/ shares its name with a function or class the lessons export."""
+    import ast
+
+    from course_utils import lessons
+
+    exported = set()
+    for path in Path(lessons.__file__).parent.glob("*.py"):
+        exported |= {n.name for n in ast.parse(path.read_text()).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert {"fit_rows", "denoising_table", "build_syllabus_autoencoder"} <= exported
+    for path in (ROOT / "benchmarks").rglob("*.py"):
+        defined = {
+            n.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+        }
+        assert not defined & exported, f"{path.relative_to(ROOT)} defines lesson code: {defined & exported}"
 
 
 def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, monkeypatch):
@@ -311,7 +360,7 @@ def _fake_report(tmp_path: Path, name: str, ids: list[str], source: str) -> Path
 
 
 def test_update_keeps_the_other_sections(tmp_path):
-    old = json.loads(_fake_report(tmp_path, "old", ["memory", "grading", "course"], "old data").read_text())
+    old = json.loads(_fake_report(tmp_path, "old", ["memory", "grading", "course", "denoising"], "old").read_text())
     fresh = json.loads(_fake_report(tmp_path, "new", ["speed", "quality"], "x").read_text())["sections"]
     merged = report.build_report(settings.full_settings(), fresh, {"mnist": "x"}, machine_info(), 1.0, previous=old)
     assert [sec["id"] for sec in merged["sections"]] == list(settings.SECTION_ORDER)
@@ -320,11 +369,11 @@ def test_update_keeps_the_other_sections(tmp_path):
 
 def test_merge_combines_reports_of_separate_runs(tmp_path):
     a = _fake_report(tmp_path, "sub", ["memory", "grading", "course"], "a")
-    b = _fake_report(tmp_path, "tf", ["speed", "quality"], "b")
+    b = _fake_report(tmp_path, "tf", ["speed", "quality", "denoising"], "b")
     assert cli.main(["--merge", str(a), str(b), "--out-dir", str(tmp_path / "merged")]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
     assert [sec["id"] for sec in merged["sections"]] == list(settings.SECTION_ORDER)
-    assert len(merged["summary"]) == 5 and merged["header"]["mode"] == "quick"
+    assert len(merged["summary"]) == 6 and merged["header"]["mode"] == "quick"
     assert merged["header"]["data_sources"]["mnist"] == "b"  # later files win
     md = (tmp_path / "merged" / "results.md").read_text()
     assert "## 4. Grading throughput" in md and "| Section | Goal | Result | Met |" in md
@@ -335,11 +384,16 @@ def test_merge_combines_reports_of_separate_runs(tmp_path):
 def test_presets_and_arguments():
     quick, full = settings.quick_settings(), settings.full_settings()
     assert full.seed_epochs == 50 and full.n_submissions == 100 and full.notebook_modes == ("fast", "student")
-    assert full.anomaly_splits >= 5 and set(full.denoise_conditions) >= {
-        "Gaussian σ=0.1",
-        "Gaussian σ=0.2",
-        "Gaussian σ=0.3",
-    }
+    assert full.anomaly_splits >= 5
+    # the denoising section runs lesson 04's comparison at the lesson's student-mode sizes, quick at fast-mode ones
+    assert (full.denoise_n_train, full.denoise_epochs, full.denoise_batches, full.denoise_n_test) == (
+        2048,
+        12,
+        32,
+        None,
+    )
+    assert quick.denoise_epochs < full.denoise_epochs and quick.denoise_n_test is not None
+    assert (full.vae_epochs, full.gen_ae_epochs, full.bc_repaired_epochs) == (20, 10, 150)
     assert quick.notebook_modes == ("fast",) and quick.n_submissions == 5 and quick.seed_epochs < full.seed_epochs
     assert "work_dir" not in quick.to_json() and quick.to_json()["vae_latents"] == [2, 8]
     assert settings.parse_sections(None) == list(settings.SECTION_ORDER)

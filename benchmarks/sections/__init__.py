@@ -17,6 +17,7 @@ MODULES = {
     "quality": "quality",
     "grading": "grading",
     "course": "course",
+    "denoising": "denoising",
 }
 
 

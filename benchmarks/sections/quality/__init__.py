@@ -1,5 +1,6 @@
-"""Section 3 -- quality: each lesson's autoencoders against their classical baselines, computed here
-with ``course_utils`` following the lessons' recipes (one module per lesson)."""
+"""Section 3 -- quality: each lesson's autoencoders against their classical baselines, built by the
+lessons' own code (``course_utils.lessons.*``, exported from the notebooks' ``#@save`` cells) and
+trained with the lessons' recipes (one module per lesson; lesson 04 has its own section, 6)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import tensorflow as tf
 
 from ...report import check, log
 from ...settings import Settings
-from . import breast_cancer, denoising, generative, mnist
+from . import breast_cancer, generative, mnist
 
 Part = Callable[[Settings], tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
 PARTS: list[tuple[str, Part]] = [
     ("MNIST variants vs PCA-32", mnist.run),
     ("breast cancer vs PCA-7", breast_cancer.run_reconstruction),
     ("anomaly detection", breast_cancer.run_anomaly),
-    ("denoising", denoising.run),
     ("VAE vs plain AE", generative.run),
 ]
 

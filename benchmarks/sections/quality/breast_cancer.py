@@ -1,94 +1,46 @@
 """Section 3, lesson 03: the breast-cancer table -- the original model, the repaired model and PCA-7
-(validation MSE), and anomaly detection over repeated splits (ROC AUC)."""
+(validation MSE), and anomaly detection over repeated splits (ROC AUC).
+
+The models, their trainer and the anomaly detectors are lesson 03's own code
+(``course_utils.lessons.breast_cancer_autoencoder``); only the epochs come from the settings.
+"""
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
 
-from course_utils import baselines, data, metrics, models, training
+from course_utils import baselines, data, metrics
+from course_utils.lessons.breast_cancer_autoencoder import (
+    DETECTORS,
+    ORIGINAL_RECIPE,
+    REPAIRED_RECIPE,
+    anomaly_scores,
+    build_original_autoencoder,
+    build_repaired_autoencoder,
+    fit_rows,
+    reconstruction_errors,
+)
 
 from ...report import check, column, log, table
 from ...settings import Settings
 
 
-# --------------------------------------------------------------------------------------
-# Lesson code, copied from lesson 03 (the original model, the repaired model and the row
-# trainer). To be replaced by imports from course_utils.lessons when the lesson exports them.
-# --------------------------------------------------------------------------------------
-def bc_seed_model(seed: int = 42) -> Any:
-    """Lesson 03's copy of the seed's model: 30 -> 15 -> 7 -> 15 -> 30, ReLU, sigmoid output, MSE, Adam 1e-3."""
-    return models.build_dense_autoencoder(
-        input_dim=30,
-        code_dim=7,
-        hidden=(15,),
-        activation="relu",
-        output_activation="sigmoid",
-        loss="mse",
-        optimizer="adam",
-        learning_rate=1e-3,
-        seed=seed,
-        name="seed_autoencoder",
+def recipes(s: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lesson 03's ORIGINAL_RECIPE and REPAIRED_RECIPE with the settings' epochs."""
+    return {**ORIGINAL_RECIPE, "epochs": s.bc_original_epochs}, {**REPAIRED_RECIPE, "epochs": s.bc_repaired_epochs}
+
+
+def _recipe_text(recipe: dict[str, Any]) -> str:
+    return f"{recipe['epochs']} epochs, batch {recipe['batch_size']}, Adam {recipe['learning_rate']:g}" + (
+        ", cosine decay to 0" if recipe["schedule"] == "cosine" else ""
     )
-
-
-def bc_fixed_model(seed: int = 42) -> Any:
-    """Lesson 03's repaired model: 30 -> 32 ELU -> 7 linear code -> 32 ELU -> 30 linear, MSE, Adam."""
-    return models.build_dense_autoencoder(
-        input_dim=30,
-        code_dim=7,
-        hidden=(32,),
-        activation="elu",
-        code_activation="linear",
-        output_activation="linear",
-        loss="mse",
-        optimizer="adam",
-        seed=seed,
-        name="fixed_autoencoder",
-    )
-
-
-def fit_rows(
-    ae: Any,
-    x: Any,
-    *,
-    passes: int,
-    batch_size: int = 32,
-    peak_lr: float = 1e-3,
-    schedule: str = "constant",
-    seed: int = 0,
-) -> Any:
-    """Lesson 03's trainer: ``passes`` shuffled passes over the rows as one Keras epoch; ``schedule="wsd"``
-    warms up over 5 % of the steps and decays linearly to 0 over the last half, ``"constant"`` keeps peak_lr."""
-    x = np.asarray(x, dtype="float32")
-    steps = math.ceil(len(x) * passes / batch_size)
-    rows = tf.data.Dataset.from_tensor_slices((x, x)).shuffle(len(x), seed=seed).repeat(passes).batch(batch_size)
-    if schedule == "constant":
-        lr = training.WarmupStableDecay(peak_lr, total_steps=steps)
-    elif schedule == "wsd":
-        lr = training.WarmupStableDecay(peak_lr, total_steps=steps, warmup_steps=steps // 20, decay_steps=steps // 2)
-    else:
-        raise ValueError(f"schedule must be 'constant' or 'wsd', got {schedule!r}")
-    return training.train(ae, rows, epochs=1, seed=seed, verbose=0, learning_rate_schedule=lr)
-
-
-def _fix_recipe(s: Settings) -> dict[str, Any]:
-    return {"passes": s.bc_passes, "batch_size": 64, "peak_lr": 1e-2, "schedule": "wsd"}
-
-
-# --------------------------------------------------------------------------------------
-# measurement
-# --------------------------------------------------------------------------------------
-def reconstruct(ae: Any, x: Any) -> Any:
-    return np.asarray(ae.decode(ae.encode(x)))
 
 
 def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
-    """Validation MSE of the seed's breast-cancer model, the repaired model and PCA-7 (lesson 03)."""
+    """Validation MSE of the original breast-cancer model, the repaired model and PCA-7 (lesson 03)."""
     seed_split = data.load_breast_cancer_split(test_size=0.2, random_state=42, scale_on="all", verbose=False)
     honest = data.load_breast_cancer_split(test_size=0.2, random_state=42, scale_on="train", verbose=False)
     rows = []
@@ -97,30 +49,11 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
         rows.append({"model": model, "scaling": scaling, "val_mse": mse, "train_seconds": seconds})
         return mse
 
-    log("quality/breast cancer: the seed's model ...")
-    seed_ae = bc_seed_model()
-    start = time.perf_counter()
-    training.train(
-        seed_ae,
-        seed_split.x_train,
-        epochs=s.bc_seed_epochs,
-        batch_size=32,
-        validation_data=(seed_split.x_test,),
-        seed=42,
-        verbose=0,
-    )
-    seed_mse = add(
-        f"seed model (ReLU 15-7-15, sigmoid output, {s.bc_seed_epochs} epochs, batch 32, Adam 1e-3)",
-        "all rows (seed)",
-        metrics.mean_reconstruction_error(seed_split.x_test, reconstruct(seed_ae, seed_split.x_test)),
-        time.perf_counter() - start,
-    )
-    fixed_name = (
-        f"repaired model (ELU 32, linear 7-d code and output; {s.bc_passes} passes, batch 64, "
-        "Adam warm-up to 1e-2 / hold / decay)"
-    )
-    pca_mse, fixed_mse = {}, {}
-    for scaling, split in (("all rows (seed)", seed_split), ("training rows", honest)):
+    original_recipe, repaired_recipe = recipes(s)
+    original_name = f"original model (ReLU 15-7-15, sigmoid output; {_recipe_text(original_recipe)})"
+    repaired_name = f"repaired model (ELU 32, linear 7-d code, sigmoid output; {_recipe_text(repaired_recipe)})"
+    pca_mse, original_mse, repaired_mse = {}, {}, {}
+    for scaling, split in (("all rows (as the original)", seed_split), ("training rows", honest)):
         start = time.perf_counter()
         pca = baselines.PCAReconstructor(7).fit(split.x_train)
         pca_mse[scaling] = add(
@@ -129,18 +62,23 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
             metrics.mean_reconstruction_error(split.x_test, pca.reconstruct(split.x_test)),
             time.perf_counter() - start,
         )
-        log(f"quality/breast cancer: the repaired model (scaler fitted on {scaling}) ...")
-        fixed = bc_fixed_model()
-        start = time.perf_counter()
-        fit_rows(fixed, split.x_train, seed=42, **_fix_recipe(s))
-        fixed_mse[scaling] = add(
-            fixed_name,
-            scaling,
-            metrics.mean_reconstruction_error(split.x_test, reconstruct(fixed, split.x_test)),
-            time.perf_counter() - start,
-        )
-    pca_seed, pca_honest = pca_mse["all rows (seed)"], pca_mse["training rows"]
-    fixed_seed, fixed_honest = fixed_mse["all rows (seed)"], fixed_mse["training rows"]
+        for name, build, recipe, out in (
+            (original_name, build_original_autoencoder, original_recipe, original_mse),
+            (repaired_name, build_repaired_autoencoder, repaired_recipe, repaired_mse),
+        ):
+            log(f"quality/breast cancer: {name.split(' (')[0]} (scaler fitted on {scaling}) ...")
+            model = build(seed=42)
+            start = time.perf_counter()
+            fit_rows(model, split.x_train, seed=42, **recipe)
+            out[scaling] = add(
+                name,
+                scaling,
+                float(reconstruction_errors(model, split.x_test).mean()),
+                time.perf_counter() - start,
+            )
+    pca_seed, pca_honest = pca_mse["all rows (as the original)"], pca_mse["training rows"]
+    fixed_seed, fixed_honest = repaired_mse["all rows (as the original)"], repaired_mse["training rows"]
+    seed_mse = original_mse["all rows (as the original)"]
     for r in rows:
         r["vs_pca7"] = r["val_mse"] / (pca_seed if r["scaling"].startswith("all") else pca_honest)
     t = table(
@@ -153,12 +91,13 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
             column("train_seconds", "Train s", ".1f"),
         ],
         rows,
-        note="Recipe of lesson 03 (seed's scaling = the scaler fitted on every row before the split, as the "
-        "seed does; honest = fitted on the training rows only).",
+        note="Lesson 03's models and trainer (build_original_autoencoder, build_repaired_autoencoder, fit_rows with "
+        "the lesson's ORIGINAL_RECIPE / REPAIRED_RECIPE, seed 42). Scaler fitted on all rows = before the split, as "
+        "the original example does; on the training rows = the honest way.",
     )
     checks = [
         check(
-            "the repaired model is at or below PCA-7's val MSE (seed's scaling)",
+            "the repaired model is at or below PCA-7's val MSE (the original's scaling)",
             f"{fixed_seed:.5f} vs {pca_seed:.5f} ({fixed_seed / pca_seed:.2f}x)",
             fixed_seed <= pca_seed,
         ),
@@ -168,7 +107,7 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
             fixed_honest <= pca_honest,
         ),
         check(
-            "the seed's model loses to PCA-7, as lesson 03 says (about six times worse)",
+            "the original model loses to PCA-7, as lesson 03 says",
             f"{seed_mse / pca_seed:.1f}x PCA-7's MSE",
             seed_mse > pca_seed,
         ),
@@ -178,35 +117,28 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
         checks,
         {
             "breast_cancer_rows": rows,
-            "summary": f"breast cancer: seed {seed_mse / pca_seed:.1f}x, repaired {fixed_honest / pca_honest:.2f}x PCA-7",
+            "summary": f"breast cancer: original {seed_mse / pca_seed:.1f}x, repaired {fixed_honest / pca_honest:.2f}x "
+            "PCA-7",
             "sources": {"breast_cancer": honest.source.split(",")[0] + " (bundled with scikit-learn)"},
         },
     )
 
 
 def run_anomaly(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
-    """ROC AUC of malignant-vs-benign scores over repeated splits (lesson 03): two autoencoders vs
-    PCA-7 error, IsolationForest and One-Class SVM, all fitted on benign training rows only."""
-    detectors = ["AE (seed recipe)", "AE (repaired)", "PCA-7 error", "IsolationForest", "One-Class SVM"]
-    aucs: dict[str, list[float]] = {k: [] for k in detectors}
+    """ROC AUC of malignant-vs-benign scores over repeated splits (lesson 03's anomaly_scores): two
+    autoencoders vs PCA-7 error, IsolationForest and One-Class SVM, all fitted on benign training rows only."""
+    original_recipe, repaired_recipe = recipes(s)
+    aucs: dict[str, list[float]] = {k: [] for k in DETECTORS}
     states = [42, *range(1, s.anomaly_splits)]
     for i, state in enumerate(states):
         log(f"quality/anomaly: split {i + 1}/{len(states)} (random_state {state}) ...")
         d = data.load_breast_cancer_split(
             test_size=0.2, random_state=state, scale_on="train", benign_only=True, stratify=True, verbose=False
         )
-        seed_like = bc_seed_model(seed=state)
-        fit_rows(seed_like, d.x_train, passes=s.bc_seed_epochs, batch_size=32, peak_lr=1e-3, seed=state)
-        repaired = bc_fixed_model(seed=state)
-        fit_rows(repaired, d.x_train, seed=state, **_fix_recipe(s))
-        scores = {
-            "AE (seed recipe)": metrics.reconstruction_error(d.x_test, reconstruct(seed_like, d.x_test)),
-            "AE (repaired)": metrics.reconstruction_error(d.x_test, reconstruct(repaired, d.x_test)),
-            "PCA-7 error": baselines.pca_error_scores(d.x_train, d.x_test, 7),
-            "IsolationForest": baselines.isolation_forest_scores(d.x_train, d.x_test, seed=state),
-            "One-Class SVM": baselines.ocsvm_scores(d.x_train, d.x_test),
-        }
-        for k in detectors:
+        scores = anomaly_scores(
+            d.x_train, d.x_test, seed=state, original_recipe=original_recipe, repaired_recipe=repaired_recipe
+        )
+        for k in DETECTORS:
             aucs[k].append(metrics.roc_auc(d.y_anomaly_test, scores[k]))
     rows = [
         {
@@ -229,16 +161,16 @@ def run_anomaly(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict
             column("splits", "Splits"),
         ],
         rows,
-        note=f"Recipe of lesson 03: random_state 42 then 1..{len(states) - 1}; scaler fitted on each split's "
-        f"benign training rows; AE (seed recipe) = the seed's model, {s.bc_seed_epochs} passes at Adam 1e-3; "
-        f"AE (repaired) = the repaired model and recipe; score = reconstruction MSE.",
+        note=f"Lesson 03's anomaly_scores: random_state 42 then 1..{len(states) - 1}; scaler fitted on each split's "
+        f"benign training rows; AE (original) = the original model, {_recipe_text(original_recipe)}; "
+        f"AE (repaired) = the repaired model, {_recipe_text(repaired_recipe)}; score = reconstruction MSE.",
     )
     by = {r["method"]: r for r in rows}
-    rep, seed_ae, iso = by["AE (repaired)"], by["AE (seed recipe)"], by["IsolationForest"]
+    rep, orig, iso = by["AE (repaired)"], by["AE (original)"], by["IsolationForest"]
     checks = [
         check(
             "lesson 03: the repaired autoencoder's mean AUC >= IsolationForest's",
-            f"{rep['auc_mean']:.3f} vs {iso['auc_mean']:.3f} (seed-recipe AE {seed_ae['auc_mean']:.3f}; "
+            f"{rep['auc_mean']:.3f} vs {iso['auc_mean']:.3f} (original AE {orig['auc_mean']:.3f}; "
             f"{len(states)} splits)",
             rep["auc_mean"] >= iso["auc_mean"],
         )
