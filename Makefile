@@ -22,7 +22,7 @@ LAB_ARGS  ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
-        export quiz-release grade quiz-report two-kernels bench bench-quick
+        export quiz-release grade quiz-report two-kernels bench bench-quick bench-denoising
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -86,11 +86,14 @@ grade: $(STAMP)  ## instructor: autograde quizzes/submitted/, feedback into quiz
 quiz-report: $(STAMP)  ## instructor, after grade: item analysis -> quizzes/item_analysis.csv, item_analysis.png
 	MPLBACKEND=Agg $(PY) quizzes/manage.py report
 
-bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whole course) → benchmarks/results.md (35–60 min)
+bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whole course, denoising) → benchmarks/results.md (35–60 min)
 	$(PY) benchmarks/run.py
 
 bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-quick/
 	$(PY) benchmarks/run.py --quick
+
+bench-denoising: $(STAMP)  ## lesson 04's comparison alone, on the medical images the loader finds (~5 min) → results.md
+	$(PY) benchmarks/run.py --sections denoising --update
 
 two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server < 2 GB, without and with release_memory
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json

@@ -221,3 +221,23 @@ def test_setup_installs_the_cleanup_only_inside_ipython():
 
     assert runtime._install_training_cleanup() is False  # plain Python (pytest): nothing to hook
     # inside a kernel it is installed: see test_the_setup_cell_shows_no_tensorflow_log_lines
+
+
+def test_forget_finished_trainings_also_returns_freed_memory_to_the_system(monkeypatch):
+    """After a cell, glibc's freed blocks go back to the OS (malloc_trim): an idle kernel stays small."""
+    import ctypes
+
+    from course_utils import runtime
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("malloc_trim is glibc's")
+    calls = []
+
+    class FakeLibc:
+        def malloc_trim(self, pad):
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    runtime.forget_finished_trainings()
+    assert calls == [0]
