@@ -239,5 +239,36 @@ def test_forget_finished_trainings_also_returns_freed_memory_to_the_system(monke
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    runtime.forget_finished_trainings()  # nothing trained since the last call: nothing to hand back
+    assert calls == []
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.zeros((8, 3)), np.zeros((8, 3)), epochs=1, verbose=0)
     runtime.forget_finished_trainings()
     assert calls == [0]
+
+
+def test_after_a_cell_trained_models_lose_their_traced_step_but_still_work(monkeypatch):
+    import keras
+
+    from course_utils import runtime
+
+    x = np.random.default_rng(1).random((32, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=1, verbose=0)
+    assert model.train_function is not None
+
+    class Shell:
+        user_ns = {"model": None, "kinds": {"a": [model]}}  # also found inside containers
+
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert runtime._drop_traced_training_steps() == 1
+    assert model.train_function is None
+    assert model.predict(x, verbose=0).shape == (32, 4)
+    model.fit(x, x, epochs=1, verbose=0)  # traced again
+    assert model.train_function is not None
