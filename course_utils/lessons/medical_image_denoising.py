@@ -163,16 +163,20 @@ def build_residual_denoiser(input_shape=(28, 28, 1), filters=(16, 32), skip=True
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
-def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, batch_size=64,
+def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, batch_size=32,
                    learning_rate=2e-3, loss=psnr_loss, seed=1, verbose=2):
     """Compile ``model`` (Adam, cosine-decayed learning rate) and fit it on NoisyPairs(x_train, target).
 
     The same lines as lesson 04's first training cell (section 6); returns the Keras History.
+    Afterwards the traced training step is dropped (it holds tens of MB per model); the trained
+    model is still called directly on images, and ``fit`` would trace it again if needed.
     """
     pairs = NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    return model.fit(pairs, epochs=epochs, verbose=verbose)
+    history = model.fit(pairs, epochs=epochs, verbose=verbose)
+    model.train_function = None        # free memory: the traced training step is not needed any more
+    return history
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
@@ -237,13 +241,13 @@ def gain_rows(scores, best_filter, denoisers, n_boot=1000, seed=0, labels=None, 
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "11 · The whole comparison in one call"
-def denoising_table(med, *, n_train=2048, epochs=12, batches=32, batch_size=64, tune_images=48,
+def denoising_table(med, *, n_train=None, epochs=12, batches=32, batch_size=32, tune_images=48,
                     slow_filter_images=208, n_test=None, n_boot=1000, seed=1, verbose=0):
     """Lesson 04's comparison in one call (used by the benchmark).
 
     ``med``: an ``ImageData`` from ``course_utils.data.load_medical_images`` (X-rays or the MRI fallback).
     Trains the bottleneck and the residual denoiser noisy → clean on ``n_train`` training images
-    (random subset) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the four classical filters on validation images, and
+    (random subset; ``None`` = all) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the four classical filters on validation images, and
     scores everything on the (first ``n_test``) test images under every condition of CONDITIONS.
     Returns ``{"source", "n_train", "n_test", "rows", "gains", "best_filter", "train_seconds"}``:
     ``rows`` as :func:`score_rows` (mean MSE / PSNR / SSIM with 95 % intervals), ``gains`` as
