@@ -9,9 +9,11 @@ from course_utils import baselines
 import keras
 import numpy as np
 from keras import layers
+import gc
+from course_utils import runtime
 from course_utils import metrics
 
-__all__ = ["noisy_versions", "tune_filters", "noisy_copy", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
+__all__ = ["noisy_versions", "tune_filters", "noisy_copy", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "forget_training", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "2 · Noise models"
@@ -163,26 +165,40 @@ def build_residual_denoiser(input_shape=(28, 28, 1), filters=(16, 32), skip=True
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
-def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, batch_size=64,
+def forget_training(model):
+    """Free what ``fit`` traced for ``model`` (tens of MB per model); the trained model still denoises.
+
+    Drops the traced training step and TensorFlow's gradient registrations of finished trainings, then
+    collects the garbage.  A later ``fit`` traces again.  (Memory bookkeeping, not part of the lesson.)
+    """
+    model.train_function = None
+    runtime.forget_finished_trainings()
+    gc.collect()
+
+def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, batch_size=32,
                    learning_rate=2e-3, loss=psnr_loss, seed=1, verbose=2):
     """Compile ``model`` (Adam, cosine-decayed learning rate) and fit it on NoisyPairs(x_train, target).
 
     The same lines as lesson 04's first training cell (section 6); returns the Keras History.
+    Afterwards :func:`forget_training` frees the traced training step (tens of MB per model); the
+    trained model is still called directly on images.
     """
     pairs = NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    return model.fit(pairs, epochs=epochs, verbose=verbose)
+    history = model.fit(pairs, epochs=epochs, verbose=verbose)
+    forget_training(model)             # free memory: the traced training step is not needed any more
+    return history
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
-def apply_denoiser(model, images, batch_size=128):
+def apply_denoiser(model, images, batch_size=64):
     """Denoise ``images`` with a Keras ``model``, ``batch_size`` images per call; clipped to [0, 1]."""
     chunks = [keras.ops.convert_to_numpy(model(images[i:i + batch_size], training=False))
               for i in range(0, len(images), batch_size)]
     return np.clip(np.concatenate(chunks), 0.0, 1.0)
 
-def denoise_all(model, noisy_by_condition, batch_size=128):
+def denoise_all(model, noisy_by_condition, batch_size=64):
     """Run ``model`` on the noisy images of every condition: {condition: denoised images}."""
     return {c: apply_denoiser(model, x, batch_size) for c, x in noisy_by_condition.items()}
 
@@ -237,13 +253,13 @@ def gain_rows(scores, best_filter, denoisers, n_boot=1000, seed=0, labels=None, 
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "11 · The whole comparison in one call"
-def denoising_table(med, *, n_train=2048, epochs=12, batches=32, batch_size=64, tune_images=48,
+def denoising_table(med, *, n_train=None, epochs=12, batches=32, batch_size=32, tune_images=48,
                     slow_filter_images=208, n_test=None, n_boot=1000, seed=1, verbose=0):
     """Lesson 04's comparison in one call (used by the benchmark).
 
     ``med``: an ``ImageData`` from ``course_utils.data.load_medical_images`` (X-rays or the MRI fallback).
     Trains the bottleneck and the residual denoiser noisy → clean on ``n_train`` training images
-    (random subset) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the four classical filters on validation images, and
+    (random subset; ``None`` = all) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the four classical filters on validation images, and
     scores everything on the (first ``n_test``) test images under every condition of CONDITIONS.
     Returns ``{"source", "n_train", "n_test", "rows", "gains", "best_filter", "train_seconds"}``:
     ``rows`` as :func:`score_rows` (mean MSE / PSNR / SSIM with 95 % intervals), ``gains`` as
