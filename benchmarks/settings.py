@@ -74,10 +74,10 @@ class Settings:
     n_submissions: int = 100
     # 6. denoising: the arguments of lesson 04's denoising_table (the lesson's student-mode sizes)
     denoise_size: int = 28
-    denoise_n_train: int = 2048
+    denoise_n_train: int | None = None  # None: every training image (lesson 04 uses all of them)
     denoise_epochs: int = 12
     denoise_batches: int = 32  # training steps per epoch
-    denoise_batch_size: int = 64
+    denoise_batch_size: int = 32
     denoise_tune_images: int = 48  # validation images per filter and condition
     denoise_slow_filter_images: int = 208  # test images for TV / NL-means when they are not the best filter
     denoise_n_test: int | None = None  # None: every test image
