@@ -321,22 +321,74 @@ def _clear_ipython_output_cache() -> None:
         displayhook.flush()
 
 
+def _names_live_widgets_use(namespace: dict[str, Any]) -> set[str]:
+    """Global names that the notebook's functions reachable from its widgets refer to.
+
+    An explorer built with ``lambda z: decoder.predict(z)`` looks ``decoder`` up when its slider moves:
+    :func:`release_memory` keeps such names so that the lesson's widgets still work after it ran.
+    """
+    import types
+
+    try:
+        import ipywidgets
+    except ImportError:  # pragma: no cover - ipywidgets is a course dependency
+        return set()
+    stack: list[tuple[Any, int]] = [(v, 0) for v in namespace.values() if isinstance(v, ipywidgets.Widget)]
+    seen: set[int] = set()
+    names: set[str] = set()
+
+    def code_names(code: types.CodeType) -> None:
+        names.update(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                code_names(const)
+
+    while stack:
+        obj, depth = stack.pop()
+        if id(obj) in seen or depth > 8 or isinstance(obj, (str, bytes, int, float)):
+            continue
+        if (type(obj).__module__ or "").startswith(("numpy", "pandas")):  # data: nothing to look inside
+            continue
+        seen.add(id(obj))
+        children: list[Any] = []
+        if isinstance(obj, types.FunctionType):
+            if obj.__globals__ is namespace:
+                code_names(obj.__code__)
+            children += [c.cell_contents for c in obj.__closure__ or () if c.cell_contents is not None]
+            children += list(obj.__defaults__ or ())
+        elif isinstance(obj, types.MethodType):
+            children += [obj.__func__, obj.__self__]
+        elif isinstance(obj, dict):
+            children += list(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            children += list(obj)
+        elif isinstance(obj, ipywidgets.Widget):
+            children += list(vars(obj).values())
+            children += [cb for by_name in obj._trait_notifiers.values() for cbs in by_name.values() for cb in cbs]
+        elif hasattr(obj, "__dict__") and not type(obj).__module__.startswith(("keras", "tensorflow")):
+            children += list(vars(obj).values())
+        stack.extend((child, depth + 1) for child in children)
+    return names & set(namespace)
+
+
 def release_memory(namespace: dict[str, Any] | None = None, verbose: bool = True) -> float:
     """End of a lesson: free models and large data so that an idle kernel holds little memory.
 
     Deletes from ``namespace`` (pass ``globals()``) every name bound to a Keras/TensorFlow object
     or to data larger than 1 MB (NumPy arrays, pandas tables, and lists, dicts or dataclasses
-    such as ``ImageData`` that hold them), forgets IPython's output history and the last error's
+    such as ``ImageData`` that hold them) — except the names the lesson's live widgets still use,
+    so that its explorers keep working — forgets IPython's output history and the last error's
     traceback (whose frames keep their locals alive), closes Matplotlib figures, clears the Keras session, runs the garbage collector and asks the C allocator to
     return freed memory to the system.  Returns the process' resident memory afterwards (MB).
     TensorFlow itself (~600 MB once imported) stays loaded: only shutting the kernel down frees
     it.  On Binder (2 GB for everything) a student can then open the next lesson safely.
     """
     if namespace is not None:
+        needed = _names_live_widgets_use(namespace)
         big = [
             name
             for name, value in list(namespace.items())
-            if not name.startswith("_") and _footprint(value) > _BIG_BYTES
+            if not name.startswith("_") and name not in needed and _footprint(value) > _BIG_BYTES
         ]
         for name in big:
             del namespace[name]

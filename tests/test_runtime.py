@@ -272,3 +272,26 @@ def test_after_a_cell_trained_models_lose_their_traced_step_but_still_work(monke
     assert model.predict(x, verbose=0).shape == (32, 4)
     model.fit(x, x, epochs=1, verbose=0)  # traced again
     assert model.train_function is not None
+
+
+def test_release_memory_keeps_what_the_lessons_widgets_still_use():
+    """A slider moved after the lesson's last cell must still redraw (the browser test moves them)."""
+    from course_utils import widgets
+
+    namespace: dict = {"widgets": widgets}
+    exec(
+        "import numpy as np\n"
+        "shift = np.zeros((784, 400), dtype=np.float32)    # 1.25 MB that the explorer's lambda looks up\n"
+        "unused = np.ones((784, 400), dtype=np.float32)    # 1.25 MB that nothing uses\n"
+        "images = np.full((3, 784), 0.5, dtype=np.float32)\n"
+        "models = {'identity': lambda x: x + shift[0, 0]}\n"
+        "box = widgets.digit_explorer(images, models)\n",
+        namespace,
+    )
+    runtime.release_memory(namespace, verbose=False)
+    assert "shift" in namespace, "the explorer's lambda looks `shift` up when the slider moves"
+    assert "unused" not in namespace
+    box = namespace["box"]
+    before = box.renders
+    box.controls["index"].value = 1
+    assert box.renders == before + 1 and box.state["index"] == 1
