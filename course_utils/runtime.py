@@ -337,11 +337,12 @@ def _names_live_widgets_use(namespace: dict[str, Any]) -> set[str]:
     seen: set[int] = set()
     names: set[str] = set()
 
-    def code_names(code: types.CodeType) -> None:
-        names.update(code.co_names)
+    def code_names(code: types.CodeType) -> set[str]:
+        found = set(code.co_names)
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
-                code_names(const)
+                found |= code_names(const)
+        return found
 
     while stack:
         obj, depth = stack.pop()
@@ -352,8 +353,10 @@ def _names_live_widgets_use(namespace: dict[str, Any]) -> set[str]:
         seen.add(id(obj))
         children: list[Any] = []
         if isinstance(obj, types.FunctionType):
-            if obj.__globals__ is namespace:
-                code_names(obj.__code__)
+            if obj.__globals__ is namespace:  # defined in the notebook: follow the globals it looks up
+                used = code_names(obj.__code__) & set(namespace)
+                names.update(used)
+                children += [namespace[name] for name in used]
             children += [c.cell_contents for c in obj.__closure__ or () if c.cell_contents is not None]
             children += list(obj.__defaults__ or ())
         elif isinstance(obj, types.MethodType):

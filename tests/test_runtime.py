@@ -284,7 +284,9 @@ def test_release_memory_keeps_what_the_lessons_widgets_still_use():
         "shift = np.zeros((784, 400), dtype=np.float32)    # 1.25 MB that the explorer's lambda looks up\n"
         "unused = np.ones((784, 400), dtype=np.float32)    # 1.25 MB that nothing uses\n"
         "images = np.full((3, 784), 0.5, dtype=np.float32)\n"
-        "models = {'identity': lambda x: x + shift[0, 0]}\n"
+        "def reconstruct(x):\n"
+        "    return x + shift[0, 0]        # a notebook function the lambda calls, which looks `shift` up\n"
+        "models = {'identity': lambda x: reconstruct(x)}\n"
         "box = widgets.digit_explorer(images, models)\n",
         namespace,
     )
