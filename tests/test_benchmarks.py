@@ -19,15 +19,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from benchmarks import cli, report, settings
+from benchmarks import sections as bench_sections
+from benchmarks.machine import machine_info
+from benchmarks.sections import grading, speed
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from benchmarks import cli, report, settings  # noqa: E402 - after the path set-up above
-from benchmarks import sections as bench_sections  # noqa: E402
-from benchmarks.machine import machine_info  # noqa: E402
-from benchmarks.sections import grading, speed  # noqa: E402
 
 TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
 from pathlib import Path
 
+import export_lessons  # tools/export_lessons.py (pytest's pythonpath includes tools/)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))  # tools/ is a folder of scripts, not a package
-import export_lessons  # noqa: E402
-
-sys.path.pop(0)
 
 
 def test_lesson_modules_match_their_notebooks():

@@ -27,10 +27,10 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the course_utils of this checkout, also when run as a script
+from course_utils import config  # the checkout's course_utils, installed in editable mode
 
-from course_utils import config  # noqa: E402 - after the path set-up above
+ROOT = Path(__file__).resolve().parents[1]
+
 
 # Run in the kernel after the last cell: its own peak and current memory, one JSON line.
 PROBE = (

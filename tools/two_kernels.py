@@ -34,10 +34,10 @@ import nbformat
 import psutil
 from jupyter_client import BlockingKernelClient
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the course_utils of this checkout, also when run as a script
+from course_utils import config  # the checkout's course_utils, installed in editable mode
 
-from course_utils import config  # noqa: E402 - after the path set-up above
+ROOT = Path(__file__).resolve().parents[1]
+
 
 BIN = Path(sys.executable).parent
 RELEASE = "from course_utils import runtime as _runtime\n_runtime.release_memory(globals())"

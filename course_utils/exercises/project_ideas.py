@@ -17,7 +17,7 @@ import numpy as np
 from . import Feedback, Mistake, exercise, is_missing
 
 NOTEBOOK = "06_project_ideas"
-_TODO = "replace each `...` (or `return None`) marked 'your code' in the cell above, run that cell, then run this check again"
+_FILL_IN_HINT = "replace each `...` (or `return None`) marked 'your code' in the cell above, run that cell, then run this check again"
 
 
 # --------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def _call(fb: Feedback, f: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the student's function; a result of ``None`` / ``...`` means the scaffold is untouched."""
     out = f(*args, **kwargs)
     if is_missing(out):
-        fb.stop(f"{name}(...) returns {out!r}: not attempted yet", _TODO)
+        fb.stop(f"{name}(...) returns {out!r}: not attempted yet", _FILL_IN_HINT)
     return out
 
 
