@@ -182,7 +182,9 @@ def train_digit_classifier(
     model = build_digit_classifier(xa.shape[1:], n_classes=n_classes, hidden=hidden, seed=seed)
     epochs = positive_int("epochs", epochs)
     batches = make_dataset(xa, ya, batch_size=batch_size, shuffle=True, seed=seed)
-    model.fit(batches, epochs=epochs, verbose=0, callbacks=[EpochLogger(epochs, print_lines=bool(verbose))])
+    model.fit(
+        batches, epochs=epochs, shuffle=False, verbose=0, callbacks=[EpochLogger(epochs, print_lines=bool(verbose))]
+    )
     # The compiled training function is not needed to classify; dropping it saves memory (Binder).
     # Keras rebuilds it if the model is trained again.
     model.train_function = model.test_function = model.predict_function = None

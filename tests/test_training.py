@@ -105,6 +105,7 @@ def test_epoch_logger_prints_one_line_per_epoch_and_records_time(data, capsys) -
     x, xv = data
     hist = _model().fit(
         training.make_dataset(x, batch_size=32, seed=0),
+        shuffle=False,  # the dataset reshuffles every epoch itself
         validation_data=(xv, xv),
         epochs=3,
         verbose=0,
