@@ -164,7 +164,7 @@ def test_the_public_api_the_lessons_use_is_importable():
         "available_sources",
     ):
         assert callable(getattr(data, name)), name
-    for name in ("EpochLogger", "make_dataset", "time_to_loss"):
+    for name in ("EpochLogger", "as_dataset", "make_dataset", "time_to_loss"):
         assert callable(getattr(training, name)), name
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -134,10 +135,12 @@ def test_the_setup_cell_shows_no_tensorflow_log_lines(tmp_path, monkeypatch):
         "validation_data=(np.zeros((32, 4)), np.zeros((32, 2))))\nm.predict(np.zeros((8, 4)), verbose=0)"
         "\nfrom course_utils import runtime as _r\n"
         "print('cleanup hooked:', _r.forget_finished_trainings in get_ipython().events.callbacks['post_run_cell'])"
+        "\nimport tensorflow as _tf\nprint('ops at a time:', _tf.config.threading.get_inter_op_parallelism_threads())"
     )
     out, err = _run_in_kernel(setup_cell + fit, tmp_path)
     assert "Versions:" in out and "Seed:" in out, out
     assert "cleanup hooked: True" in out, out  # runtime.setup installs forget_finished_trainings
+    assert "ops at a time: 1" in out, out  # ... and runs TensorFlow's operations one at a time
     assert err == "", f"the setup cell of {lesson.name} wrote to stderr:\n{err}"
     _, control = _run_in_kernel("import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '0'\nimport tensorflow", tmp_path)
     if not control:
@@ -239,15 +242,33 @@ def test_forget_finished_trainings_also_returns_freed_memory_to_the_system(monke
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
-    runtime.forget_finished_trainings()  # nothing trained since the last call: nothing to hand back
-    assert calls == []
+    runtime.forget_finished_trainings()  # after every cell, whether or not something was trained
+    assert calls == [0]
     import keras
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.zeros((8, 3)), np.zeros((8, 3)), epochs=1, verbose=0)
     runtime.forget_finished_trainings()
-    assert calls == [0]
+    assert calls == [0, 0]
+
+
+def test_setup_runs_tensorflow_ops_one_at_a_time_when_it_still_can():
+    """runtime.setup asks TensorFlow for one operation at a time (less scratch memory at once); once
+    TensorFlow has run an operation the setting is fixed, and the call says so instead of failing."""
+    script = (
+        "import tensorflow as tf\n"
+        "from course_utils import runtime\n"
+        "print(runtime.run_ops_one_at_a_time(), tf.config.threading.get_inter_op_parallelism_threads())\n"
+        "tf.constant(1.0) + 1.0\n"
+        "print(runtime.run_ops_one_at_a_time())\n"
+    )
+    late = "import tensorflow as tf\ntf.constant(1.0) + 1.0\nfrom course_utils import runtime\nprint(runtime.run_ops_one_at_a_time())\n"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.split() == ["True", "1", "True"], first.stderr  # set before TF ran: kept afterwards
+    second = subprocess.run([sys.executable, "-c", late], capture_output=True, text=True, env=env, check=True)
+    assert second.stdout.split() == ["False"], second.stderr  # too late: TensorFlow keeps its default
 
 
 def test_after_a_cell_trained_models_lose_their_traced_step_but_still_work(monkeypatch):

@@ -96,6 +96,70 @@ def test_make_dataset_is_batched_with_known_length() -> None:
     assert sizes == [3, 3, 3, 1]
 
 
+def test_array_batches_index_like_a_py_dataset() -> None:
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    batches = training.ArrayBatches(x, batch_size=4, seed=3)
+    by_call = list(training.ArrayBatches(x, batch_size=4, seed=3)())
+    by_index = [batches[i] for i in range(len(batches))]
+    for (a, _), (b, _) in zip(by_call, by_index):
+        np.testing.assert_array_equal(a, b)
+    batches.on_epoch_end()
+    assert not np.array_equal(batches[0][0], by_index[0][0])  # the next epoch, a new order
+    with pytest.raises(IndexError, match="batch index must be in"):
+        batches[3]
+
+
+class _CountingPairs(keras.utils.PyDataset):
+    """A PyDataset whose batch i of epoch e is filled with the number i + 10 e."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+        self.epochs_ended = 0
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i):
+        self.asked.append(i)
+        xb = np.full((2, 4), float(i + 10 * self.epochs_ended), np.float32)
+        return xb, xb
+
+    def on_epoch_end(self) -> None:
+        self.epochs_ended += 1
+
+
+def test_as_dataset_asks_a_py_dataset_in_order_and_ends_its_epochs() -> None:
+    pairs = _CountingPairs()
+    ds = training.as_dataset(pairs)
+    assert int(ds.cardinality()) == 3
+    assert ds.element_spec[0].shape.as_list() == [None, 4]
+    pairs.asked.clear()  # as_dataset read batches[0] once for the shapes
+    seen = [[float(xb[0, 0]) for xb, _ in ds] for _ in range(2)]
+    assert pairs.asked == [0, 1, 2, 0, 1, 2]
+    assert seen == [[0.0, 1.0, 2.0], [10.0, 11.0, 12.0]]  # on_epoch_end ran after each pass
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(ds, epochs=2, shuffle=False, verbose=0)
+    assert len(history.history["loss"]) == 2 and pairs.epochs_ended == 4
+
+
+def test_as_dataset_bad_input() -> None:
+    class Empty(keras.utils.PyDataset):
+        def __len__(self) -> int:
+            return 0
+
+    with pytest.raises(ValueError, match="at least one batch"):
+        training.as_dataset(Empty())
+
+    class NotPairs(_CountingPairs):
+        def __getitem__(self, i):
+            return np.zeros((2, 4), np.float32)
+
+    with pytest.raises(ValueError, match=r"\(inputs, targets\) pair"):
+        training.as_dataset(NotPairs())
+
+
 # --------------------------------------------------------------------------------------
 # train
 # --------------------------------------------------------------------------------------

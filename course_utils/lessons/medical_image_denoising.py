@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import layers
 import gc
-from course_utils import runtime
+from course_utils import runtime, training
 from course_utils import metrics
 
 __all__ = ["noisy_versions", "tune_filters", "noisy_copy", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "forget_training", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
@@ -186,7 +186,7 @@ def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, bat
     pairs = NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    history = model.fit(pairs, epochs=epochs, verbose=verbose)
+    history = model.fit(training.as_dataset(pairs), epochs=epochs, shuffle=False, verbose=verbose)
     forget_training(model)             # free memory: the traced training step is not needed any more
     return history
 
