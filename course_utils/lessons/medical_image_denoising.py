@@ -183,10 +183,10 @@ def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, bat
     Afterwards :func:`forget_training` frees the traced training step (tens of MB per model); the
     trained model is still called directly on images.
     """
-    pairs = NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed)
+    pairs = training.as_dataset(NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    history = model.fit(training.as_dataset(pairs), epochs=epochs, shuffle=False, verbose=verbose)
+    history = model.fit(pairs, epochs=epochs, shuffle=False, verbose=verbose)
     forget_training(model)             # free memory: the traced training step is not needed any more
     return history
 
