@@ -34,9 +34,8 @@ __all__ = ["ArrayBatches", "EpochLogger", "as_dataset", "make_dataset", "time_to
 class ArrayBatches:
     """Deterministic mini-batches ``(x[idx], y[idx])`` sliced from arrays without copying them.
 
-    Used by :func:`make_dataset`.  Indexable like a ``keras.utils.PyDataset`` (``batches[i]``,
-    ``on_epoch_end()``); calling the object returns a generator of the current epoch's batches and
-    moves on to the next epoch.  With
+    Used by :func:`make_dataset`.  Indexable like a ``keras.utils.PyDataset``: ``batches[i]`` is batch
+    ``i`` of the current epoch and ``on_epoch_end()`` moves on to the next epoch.  With
     ``shuffle=True`` epoch ``e`` uses the permutation drawn from ``numpy.random.default_rng(
     [seed, e])``, so a given seed always gives the same batch order.  ``y=None`` means the target
     is ``x`` itself (an autoencoder).  ``transform(x_batch, y_batch, rng) -> (x_batch, y_batch)``,
@@ -106,25 +105,6 @@ class ArrayBatches:
         """Move on to the next epoch (a new order when ``shuffle``)."""
         self.epoch += 1
 
-    def __call__(self) -> Any:
-        """A generator of the batches of the current epoch; the next call gives the next epoch."""
-        epoch = self.epoch
-        self.epoch += 1
-        for i in range(len(self)):
-            yield self.batch(epoch, i)
-
-    def element_spec(self) -> tuple[Any, Any]:
-        """``tf.TensorSpec``s of one batch (first dimension unknown)."""
-        import tensorflow as tf
-
-        xb, yb = next(
-            iter(ArrayBatches(self.x[:1], None if self.y is self.x else self.y[:1], 1, False, 0, self.transform)())
-        )
-        return (
-            tf.TensorSpec((None, *xb.shape[1:]), tf.as_dtype(xb.dtype)),
-            tf.TensorSpec((None, *yb.shape[1:]), tf.as_dtype(yb.dtype)),
-        )
-
 
 def _as_array(name: str, a: Any) -> np.ndarray:
     if isinstance(a, np.ndarray):
@@ -155,7 +135,7 @@ def make_dataset(
     sliced one batch at a time, never converted to one big tensor.
     """
     batches = ArrayBatches(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, transform=transform)
-    return as_dataset(batches, element_spec=batches.element_spec())
+    return as_dataset(batches)
 
 
 def as_dataset(batches: Any, element_spec: Any = None, prefetch: int = 2) -> Any:
@@ -169,7 +149,8 @@ def as_dataset(batches: Any, element_spec: Any = None, prefetch: int = 2) -> Any
     ``getrusage``); calling the same ``__getitem__`` from ``tf.numpy_function`` does not have that cost.
 
     ``element_spec``: a pair of ``tf.TensorSpec`` for (inputs, targets); by default it is read from
-    ``batches[0]`` (which a PyDataset that draws random numbers then draws once more).
+    ``batches[0]`` (a PyDataset that draws random numbers then draws once more; :class:`ArrayBatches`
+    gives the same batch every time it is asked).
     """
     import tensorflow as tf
 

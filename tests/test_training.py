@@ -35,12 +35,19 @@ def _model(seed: int = 0) -> keras.Model:
 # --------------------------------------------------------------------------------------
 # ArrayBatches / make_dataset
 # --------------------------------------------------------------------------------------
+def _epoch(batches: training.ArrayBatches) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One pass as Keras makes it over a PyDataset: batches[0 … n-1], then on_epoch_end()."""
+    out = [batches[i] for i in range(len(batches))]
+    batches.on_epoch_end()
+    return out
+
+
 def test_array_batches_cover_every_sample_once_and_reshuffle() -> None:
     x = np.arange(10, dtype=np.float64).reshape(10, 1)
     batches = training.ArrayBatches(x, batch_size=4, seed=3)
     assert len(batches) == 3
-    epoch1 = list(batches())
-    epoch2 = list(batches())
+    epoch1 = _epoch(batches)
+    epoch2 = _epoch(batches)
     assert [len(b[0]) for b in epoch1] == [4, 4, 2]
     assert epoch1[0][0].dtype == np.float32  # floats are cast per batch
     assert all(xb is yb for xb, yb in epoch1)  # y=None: the target is the input
@@ -48,14 +55,14 @@ def test_array_batches_cover_every_sample_once_and_reshuffle() -> None:
     seen2 = np.concatenate([b[0] for b in epoch2]).ravel()
     assert sorted(seen1) == sorted(seen2) == list(range(10))
     assert not np.array_equal(seen1, seen2)  # a new order every epoch
-    again = list(training.ArrayBatches(x, batch_size=4, seed=3)())
+    again = _epoch(training.ArrayBatches(x, batch_size=4, seed=3))
     np.testing.assert_array_equal(np.concatenate([b[0] for b in again]), np.concatenate([b[0] for b in epoch1]))
 
 
 def test_array_batches_order_targets_and_transform() -> None:
     x = np.arange(6).reshape(6, 1)  # integers stay integers
     y = np.arange(6, 12, dtype=np.float32).reshape(6, 1)
-    ordered = list(training.ArrayBatches(x, y, batch_size=4, shuffle=False)())
+    ordered = _epoch(training.ArrayBatches(x, y, batch_size=4, shuffle=False))
     np.testing.assert_array_equal(ordered[0][0].ravel(), [0, 1, 2, 3])
     np.testing.assert_array_equal(ordered[1][1].ravel(), [10, 11])
     assert ordered[0][0].dtype == x.dtype
@@ -64,12 +71,14 @@ def test_array_batches_order_targets_and_transform() -> None:
         return xb + rng.normal(0, 1, xb.shape), yb
 
     noisy = training.ArrayBatches(y, batch_size=6, shuffle=False, seed=0, transform=add_noise)
-    xb, yb = next(noisy())
+    xb, yb = noisy[0]
     assert xb.dtype == np.float32
     np.testing.assert_array_equal(yb, y)
     assert not np.allclose(xb, y)
-    spec = noisy.element_spec()
+    # make_dataset reads its (inputs, targets) specs from batch 0, after the transform
+    spec = training.make_dataset(y, batch_size=6, shuffle=False, seed=0, transform=add_noise).element_spec
     assert spec[0].shape.as_list() == [None, 1] and spec[0].dtype == tf.float32
+    assert spec[1].shape.as_list() == [None, 1] and spec[1].dtype == tf.float32
 
 
 @pytest.mark.parametrize(
@@ -99,10 +108,10 @@ def test_make_dataset_is_batched_with_known_length() -> None:
 def test_array_batches_index_like_a_py_dataset() -> None:
     x = np.arange(10, dtype=np.float32).reshape(10, 1)
     batches = training.ArrayBatches(x, batch_size=4, seed=3)
-    by_call = list(training.ArrayBatches(x, batch_size=4, seed=3)())
     by_index = [batches[i] for i in range(len(batches))]
-    for (a, _), (b, _) in zip(by_call, by_index):
-        np.testing.assert_array_equal(a, b)
+    for i, (a, _) in enumerate(by_index):
+        np.testing.assert_array_equal(a, training.ArrayBatches(x, batch_size=4, seed=3).batch(0, i)[0])
+        np.testing.assert_array_equal(a, batches[i][0])  # asking again gives the same batch (make_dataset relies on it)
     batches.on_epoch_end()
     assert not np.array_equal(batches[0][0], by_index[0][0])  # the next epoch, a new order
     with pytest.raises(IndexError, match="batch index must be in"):
