@@ -68,8 +68,9 @@ test-package: $(STAMP)  ## only the pytest suite (no notebooks)
 test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
 	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider
 
-run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory)
-	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json
+run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory; MEMORY_LIMIT_MB=1000: under a real limit)
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json \
+		$(if $(MEMORY_LIMIT_MB),--memory-limit-mb $(MEMORY_LIMIT_MB))
 
 run-all-fast: $(STAMP)  ## the same in fast mode
 	COURSE_FAST=1 $(PY) tools/run_notebooks.py --json build/run-all-fast.json
@@ -95,7 +96,7 @@ bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-qu
 bench-denoising: $(STAMP)  ## lesson 04's comparison alone, on the medical images the loader finds (~5 min) → results.md
 	$(PY) benchmarks/run.py --sections denoising --update
 
-two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server < 2 GB, without and with release_memory
+two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server under 2 GB (a real limit where possible)
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --release --json build/two-kernels-release.json
 

@@ -65,6 +65,72 @@ def test_run_notebooks_reports_time_memory_and_failures(tmp_path):
     assert "peak kernel RSS" in proc.stdout
 
 
+sys.path.insert(0, str(ROOT / "tools"))  # memory_limit.py: a tool beside run_notebooks.py, not a package
+from memory_limit import MemoryLimit, unavailable  # noqa: E402
+
+needs_cgroups = pytest.mark.skipif(
+    unavailable() is not None, reason=f"cannot enforce a memory limit here: {unavailable()}"
+)
+ALLOCATE = "import numpy as np\nx = np.ones({mb} * 10**6 // 8)\nprint(x.sum())"  # touches every page
+
+
+@needs_cgroups
+def test_memory_limit_kills_a_process_that_goes_over_it_and_spares_one_that_fits():
+    """What Binder does at its limit: the process that needs more memory than the limit is killed."""
+    for mb, killed in ((700, True), (100, False)):
+        with MemoryLimit(400) as limit:
+            proc = subprocess.run(
+                [sys.executable, "-c", ALLOCATE.format(mb=mb)], preexec_fn=limit.enter, capture_output=True, timeout=120
+            )
+            stats = limit.stats()
+            path = limit.path
+        assert (proc.returncode == -9) is killed, (mb, proc.returncode, proc.stderr[-500:])
+        assert (stats["oom_kills"] >= 1) is killed and stats["limit_mb"] == 400, stats
+        assert 100 < stats["max_usage_mb"] <= 400, stats
+        assert not path.exists(), "the cgroup must be removed afterwards"
+
+
+@needs_cgroups
+def test_run_notebooks_under_a_memory_limit_fails_the_notebook_whose_kernel_is_killed(tmp_path):
+    big = _notebook(tmp_path / "01_big.ipynb", [ALLOCATE.format(mb=700)])
+    small = _notebook(tmp_path / "02_small.ipynb", [ALLOCATE.format(mb=100)])
+    js = tmp_path / "r.json"
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    cmd = [sys.executable, str(ROOT / "tools" / "run_notebooks.py"), str(big), str(small), "--out", str(tmp_path)]
+    proc = subprocess.run(
+        [*cmd, "--json", str(js), "--memory-limit-mb", "500"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = json.loads(js.read_text())
+    results = {r["notebook"]: r for r in report["results"]}
+    assert report["memory_limit_mb"] == 500
+    assert not results["01_big.ipynb"]["ok"] and results["01_big.ipynb"]["enforced"]["oom_kills"] >= 1
+    assert results["02_small.ipynb"]["ok"] and results["02_small.ipynb"]["enforced"]["oom_kills"] == 0
+    assert "killed" in proc.stdout and "under a real 500 MB memory limit" in proc.stdout
+
+
+def test_memory_limit_says_why_it_cannot_be_enforced(tmp_path):
+    assert unavailable(tmp_path / "absent") == "no Linux cgroups on this machine"
+    assert "no memory cgroup controller" in unavailable(tmp_path)
+    with pytest.raises(OSError, match="cannot enforce a memory limit: no memory cgroup controller"):
+        MemoryLimit(1000, root=tmp_path)
+    with pytest.raises(ValueError, match="positive number of MB"):
+        MemoryLimit(0, root=tmp_path)
+
+
+def test_memory_limit_writes_cgroup_v2_files(tmp_path):
+    """cgroup v2 (``memory.max``, ``memory.events``, ``memory.peak``), on a stand-in folder tree."""
+    (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
+    with MemoryLimit(1500, root=tmp_path, drop_caches=False) as limit:
+        assert limit.version == 2 and limit.path.parent == tmp_path
+        assert (limit.path / "memory.max").read_text() == "1500000000\n"
+        (limit.path / "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n")
+        (limit.path / "memory.peak").write_text("1499000000\n")
+        assert limit.stats() == {"cgroup": "v2", "limit_mb": 1500, "max_usage_mb": 1499, "oom_kills": 1}
+        for name in ("memory.max", "memory.events", "memory.peak", "cgroup.procs"):  # a real cgroup has no files
+            (limit.path / name).unlink(missing_ok=True)
+
+
 @pytest.mark.parametrize("value", ["ture"])
 def test_tools_reject_a_mistyped_course_fast_like_the_kernels(tmp_path, monkeypatch, value):
     """COURSE_FAST=ture used to run student mode in run_notebooks.py while the kernels raised."""
@@ -119,8 +185,28 @@ def test_two_lessons_in_two_live_kernels_fit_in_binders_memory(tmp_path):
         and report["second_kernel"]["peak_mb"] > 300
     )
     assert report["server_alone_mb"] < report["idle_total_mb"] < report["peak_total_mb"]
+    if "enforced" in report:  # under a real 2 GB limit, as on Binder: no process may be killed
+        assert report["enforced"]["limit_mb"] == 2000 and report["enforced"]["oom_kills"] == 0, report["enforced"]
     assert report["peak_total_mb"] <= 2000, f"server + two kernels peaked at {report['peak_total_mb']} MB"
     assert proc.returncode == 0 and "peak of server + both kernels" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@needs_cgroups
+def test_two_lessons_in_student_mode_survive_binders_real_memory_limit(tmp_path):
+    """Issue 16, in student mode: lesson 01 run and left idle, lesson 02 run in a second kernel, the
+    server and both kernels under a real 2,000 MB memory limit (a cgroup, as in a Binder container):
+    every cell runs, and neither kernel is killed."""
+    js = tmp_path / "two.json"
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", COURSE_FAST="0")
+    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[:2]
+    cmd = [sys.executable, str(ROOT / "tools" / "two_kernels.py"), *map(str, lessons), "--json", str(js)]
+    proc = subprocess.run([*cmd, "--enforce", "yes"], capture_output=True, text=True, env=env, timeout=3000)
+    report = json.loads(js.read_text())
+    assert report["mode"] == "student" and report["errors"] == [], report["errors"]
+    assert report["enforced"]["limit_mb"] == 2000 and report["enforced"]["oom_kills"] == 0, report["enforced"]
+    assert report["first_kernel"]["peak_mb"] > 600 and report["second_kernel"]["peak_mb"] > 600
+    assert proc.returncode == 0 and "real limit (cgroup" in proc.stdout, proc.stdout + proc.stderr
 
 
 def _free_port() -> int:

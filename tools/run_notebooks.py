@@ -5,6 +5,11 @@ fast CI configuration) and by the benchmarks.  Executed copies go to
 ``build/executed/`` (never into ``notebooks/``, which stays output-free in git).
 
     python tools/run_notebooks.py [notebooks ...] [--out build/executed] [--json results.json]
+                                  [--memory-limit-mb 1000]
+
+With ``--memory-limit-mb`` each kernel runs under a real memory limit where the machine allows it
+(Linux, root: a memory cgroup, as in a Binder container; see ``memory_limit.py``): a notebook whose
+kernel is killed there fails.  Elsewhere the option is reported as not enforced and ignored.
 
 Memory is in MB (10**6 bytes): the larger of the kernel process tree's resident memory, polled
 every 0.2 s and after every cell, and the kernel's own high-water mark
@@ -16,6 +21,7 @@ shorter than the polling interval.  Exit status 1 if any notebook raises, 2 for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -24,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -99,7 +106,18 @@ class PeakRSS:
         self._thread.join()
 
 
-def run_notebook(path: Path, out_dir: Path, timeout: int) -> dict:
+def run_notebook(path: Path, out_dir: Path, timeout: int, limit_mb: float | None = None) -> dict:
+    """Execute ``path`` into ``out_dir``; with ``limit_mb`` its kernel runs under that memory limit."""
+    with contextlib.ExitStack() as stack:
+        limit = stack.enter_context(MemoryLimit(limit_mb)) if limit_mb else None
+        result = _run(path, out_dir, timeout, limit)
+        if limit is not None:
+            result["enforced"] = limit.stats()
+            result["ok"] = result["ok"] and result["enforced"]["oom_kills"] == 0
+    return result
+
+
+def _run(path: Path, out_dir: Path, timeout: int, limit: MemoryLimit | None) -> dict:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -111,7 +129,11 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> dict:
     start = time.perf_counter()
     with PeakRSS() as mem:
         # nbclient creates the kernel lazily; start it ourselves to learn its pid.
+        if limit is not None:
+            limit.enter()  # the kernel starts inside the limited group ...
         with client.setup_kernel():
+            if limit is not None:
+                limit.leave()  # ... and this process goes back out
             mem.pid = kernel_pid(client)
             try:
                 for index, cell in enumerate(nb.cells):
@@ -143,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "executed")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument(
+        "--memory-limit-mb",
+        type=float,
+        default=None,
+        help="run each kernel under this real memory limit (a cgroup: Linux, root); ignored where impossible",
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not paths:
@@ -153,14 +181,24 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # the kernels would raise the same error in their first cell
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Executing {len(paths)} notebook(s) in {mode} mode → {args.out}")
+    limit_mb = args.memory_limit_mb
+    reason = unavailable() if limit_mb else None
+    if reason:
+        print(f"note: memory limit of {limit_mb:.0f} MB not enforced ({reason}); measuring RSS only")
+        limit_mb = None
+    print(
+        f"Executing {len(paths)} notebook(s) in {mode} mode → {args.out}"
+        + (f"; each kernel under a real {limit_mb:.0f} MB memory limit" if limit_mb else "")
+    )
     results = []
     for p in paths:
         if not p.is_file():
             raise FileNotFoundError(f"notebook not found: {p}")
-        r = run_notebook(p, args.out, args.timeout)
+        r = run_notebook(p, args.out, args.timeout, limit_mb)
         results.append(r)
-        status = "ok" if r["ok"] else f"FAILED: {r['error']}"
+        status = "ok" if r["ok"] else f"FAILED: {r['error'] or 'killed at the memory limit'}"
+        if "enforced" in r:
+            status += f" (under {r['enforced']['limit_mb']} MB: {r['enforced']['oom_kills']} killed)"
         print(
             f"  {r['notebook']:<40} {r['seconds']:>7.1f} s  peak kernel RSS {r['peak_rss_mb']:>5} MB  {status}",
             flush=True,
@@ -169,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'total':<40} {total:>7.1f} s  max peak {max(r['peak_rss_mb'] for r in results):>5} MB")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"mode": mode, "results": results, "total_seconds": round(total, 1)}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"mode": mode, "memory_limit_mb": limit_mb, "results": results, "total_seconds": round(total, 1)},
+                indent=2,
+            )
+        )
     return 0 if all(r["ok"] for r in results) else 1
 
 

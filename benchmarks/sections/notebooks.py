@@ -26,8 +26,9 @@ def lesson_notebooks(s: Settings) -> list[Path]:
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
-    """Run ``tools/run_notebooks.py`` (as ``make run-all`` does) in ``mode``; its JSON plus the wall time."""
+def run_notebooks(mode: str, s: Settings, out_dir: Path, limit_mb: float | None = None) -> dict[str, Any]:
+    """Run ``tools/run_notebooks.py`` (as ``make run-all`` does) in ``mode``; its JSON plus the wall time.
+    With ``limit_mb`` each kernel runs under that real memory limit where the machine allows it."""
     paths = lesson_notebooks(s)
     if not paths:
         return {
@@ -37,7 +38,8 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
             "returncode": None,
             "problem": "no lesson notebooks found in notebooks/",
         }
-    js = out_dir / f"run-all-{mode}.json"
+    tag = f"{mode}-limit-{limit_mb:.0f}mb" if limit_mb else mode
+    js = out_dir / f"run-all-{tag}.json"
     env = dict(os.environ)
     env.update(
         {config.FAST_ENV: "1" if mode == "fast" else "0", config.OFFLINE_ENV: "1"},
@@ -50,13 +52,18 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
         str(ROOT / "tools" / "run_notebooks.py"),
         *map(str, paths),
         "--out",
-        str(out_dir / f"executed-{mode}"),
+        str(out_dir / f"executed-{tag}"),
         "--json",
         str(js),
         "--timeout",
         str(s.notebook_timeout),
+        *(["--memory-limit-mb", str(limit_mb)] if limit_mb else []),
     ]
-    log(f"notebooks: {len(paths)} in {mode} mode ...")
+    log(
+        f"notebooks: {len(paths)} in {mode} mode"
+        + (f", each under a {limit_mb:.0f} MB memory limit" if limit_mb else "")
+        + " ..."
+    )
     js.unlink(missing_ok=True)
     start = time.perf_counter()
     lines: list[str] = []
@@ -86,13 +93,14 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path) -> dict[str, Any]:
     return out
 
 
-def runs(s: Settings) -> dict[str, dict[str, Any]]:
-    """Every mode of ``s.notebook_modes`` run once (the first caller runs them, later ones reuse them)."""
-    key = (tuple(map(str, lesson_notebooks(s))), s.notebook_modes, s.notebook_timeout, s.work_dir)
+def runs(s: Settings, limit_mb: float | None = None) -> dict[str, dict[str, Any]]:
+    """Every mode of ``s.notebook_modes`` run once (the first caller runs them, later ones reuse them);
+    with ``limit_mb``, the runs with each kernel under that memory limit."""
+    key = (tuple(map(str, lesson_notebooks(s))), s.notebook_modes, s.notebook_timeout, s.work_dir, limit_mb)
     if key not in _RUNS:
         out_dir = Path(s.work_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        _RUNS[key] = {mode: run_notebooks(mode, s, out_dir) for mode in s.notebook_modes}
+        _RUNS[key] = {mode: run_notebooks(mode, s, out_dir, limit_mb) for mode in s.notebook_modes}
     return _RUNS[key]
 
 

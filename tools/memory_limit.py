@@ -1,0 +1,163 @@
+"""A hard memory limit for a group of processes, enforced the way Binder enforces its 2 GB: a Linux
+memory cgroup (what Kubernetes gives each container), with the kernel's own accounting and OOM killer.
+
+Why not add up resident memory (RSS)?  Because a cgroup does not count what RSS counts.  About 390 MB
+of a TensorFlow kernel's RSS are pages of TensorFlow's shared libraries: two kernels share them (the
+cgroup counts them once, RSS once per kernel), and they are clean file pages that the kernel can drop
+and read back under pressure.  What a limit cannot take back is anonymous memory (arrays, tensors,
+Python objects): past the limit the process is killed, as on Binder.  So the honest test of "does it
+fit in N MB" is to run it under an N MB limit and see whether it survives, and how long it takes.
+
+Needs Linux, root and a writable memory controller (cgroup v1 ``/sys/fs/cgroup/memory`` or v2
+``/sys/fs/cgroup``); :func:`unavailable` says why not otherwise.  The page cache is dropped when the
+group is created, so the libraries' pages are read again and charged to the group, as in a fresh
+Binder container.
+
+    with MemoryLimit(2000) as limit:
+        subprocess.Popen(cmd, preexec_fn=limit.enter)     # the process and its children are limited
+        ...                                               # (or limit.enter(); start it; limit.leave())
+        limit.stats()  # {"cgroup", "limit_mb", "max_usage_mb", "oom_kills"}
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def _controller(root: Path = CGROUP_ROOT) -> tuple[Path, int] | None:
+    """Where new memory cgroups can be made, and the cgroup version: (folder, 1 or 2), or None."""
+    v1 = root / "memory"
+    if (v1 / "memory.limit_in_bytes").is_file():
+        return v1, 1
+    if (root / "cgroup.controllers").is_file() and "memory" in (root / "cgroup.controllers").read_text().split():
+        return root, 2
+    return None
+
+
+def _own_group(base: Path, version: int) -> Path:
+    """The cgroup folder this process is in (under ``base``), from /proc/self/cgroup."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, rel = line.split(":", 2)
+        if (version == 1 and "memory" in controllers.split(",")) or (version == 2 and controllers == ""):
+            group = base / rel.lstrip("/")
+            if group.is_dir():
+                return group
+    return base
+
+
+def unavailable(root: Path = CGROUP_ROOT) -> str | None:
+    """Why a limit cannot be enforced on this machine, or None if it can."""
+    if not root.is_dir():
+        return "no Linux cgroups on this machine"
+    found = _controller(root)
+    if found is None:
+        return f"no memory cgroup controller under {root}"
+    if not os.access(found[0], os.W_OK):
+        return f"{found[0]} is not writable (run as root to enforce a memory limit)"
+    return None
+
+
+def drop_page_cache() -> bool:
+    """Ask Linux to drop clean cached file pages (root only); True if it did."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+class MemoryLimit:
+    """A fresh memory cgroup limited to ``limit_mb`` (10**6 bytes), without swap; removed on exit."""
+
+    def __init__(self, limit_mb: float, *, root: Path = CGROUP_ROOT, drop_caches: bool = True) -> None:
+        if not limit_mb > 0:
+            raise ValueError(f"limit_mb must be a positive number of MB, got {limit_mb!r}")
+        reason = unavailable(root)
+        if reason is not None:
+            raise OSError(f"cannot enforce a memory limit: {reason}")
+        base, self.version = _controller(root)  # type: ignore[misc]
+        self.limit = int(limit_mb * 1e6)
+        self.home = _own_group(base, self.version)  # where this process is: the new group goes inside it
+        self.path = self.home / f"course-memory-limit-{os.getpid()}-{time.monotonic_ns()}"
+        self.drop_caches = drop_caches
+
+    def _write(self, name: str, value: object) -> None:
+        (self.path / name).write_text(f"{value}\n")
+
+    def _read(self, name: str) -> str:
+        try:
+            return (self.path / name).read_text()
+        except OSError:
+            return ""
+
+    def __enter__(self) -> MemoryLimit:
+        self.path.mkdir()
+        try:
+            if self.version == 1:
+                self._write("memory.limit_in_bytes", self.limit)
+                if (self.path / "memory.memsw.limit_in_bytes").is_file():
+                    self._write("memory.memsw.limit_in_bytes", self.limit)  # no swap, as on Binder
+                try:  # a process moved in brings the pages it holds (refused by newer Linux: start in the group)
+                    self._write("memory.move_charge_at_immigrate", 3)
+                except OSError:
+                    pass
+            else:
+                self._write("memory.max", self.limit)
+                if (self.path / "memory.swap.max").is_file():
+                    self._write("memory.swap.max", 0)
+        except OSError:
+            self.path.rmdir()
+            raise
+        if self.drop_caches:
+            drop_page_cache()
+        return self
+
+    def add(self, pid: int) -> None:
+        """Move process ``pid`` into the group (the processes it starts later are in it too)."""
+        self._write("cgroup.procs", pid)
+
+    def enter(self) -> None:
+        """Move the calling process into the group: use as ``subprocess.Popen(..., preexec_fn=limit.enter)``."""
+        self.add(os.getpid())
+
+    def leave(self) -> None:
+        """Move the calling process back to where it was (the processes it started stay limited)."""
+        (self.home / "cgroup.procs").write_text(f"{os.getpid()}\n")
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in self._read("cgroup.procs").split()]
+
+    def stats(self) -> dict[str, Any]:
+        """The limit, the group's highest usage (page cache included) and how many processes were killed."""
+        if self.version == 1:
+            events = dict(line.split() for line in self._read("memory.oom_control").splitlines() if line.strip())
+            peak = self._read("memory.max_usage_in_bytes").strip()
+        else:
+            events = dict(line.split() for line in self._read("memory.events").splitlines() if line.strip())
+            peak = self._read("memory.peak").strip()
+        return {
+            "cgroup": f"v{self.version}",
+            "limit_mb": round(self.limit / 1e6),
+            "max_usage_mb": round(int(peak) / 1e6) if peak else None,
+            "oom_kills": int(events.get("oom_kill", 0)),
+        }
+
+    def __exit__(self, *exc: object) -> None:
+        parent = self.home / "cgroup.procs"
+        for _ in range(50):
+            for pid in self.pids():  # survivors go back to the parent group, so the folder can go
+                try:
+                    parent.write_text(f"{pid}\n")
+                except OSError:
+                    pass
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
