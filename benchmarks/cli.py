@@ -26,7 +26,16 @@ from course_utils import config
 from . import sections as section_modules
 from .machine import machine_info
 from .report import build_report, log, make_section, merge_reports, write_report
-from .settings import BENCH_DIR, ROOT, SECTION_ORDER, Settings, full_settings, parse_sections, quick_settings
+from .settings import (
+    BENCH_DIR,
+    ROOT,
+    RUN_FIRST,
+    SECTION_ORDER,
+    Settings,
+    full_settings,
+    parse_sections,
+    quick_settings,
+)
 
 # Environment of a run, restored afterwards (the tests call main() in their own process): a benchmark
 # never downloads; TensorFlow's start-up lines and interactive plot windows are kept out by default.
@@ -35,10 +44,12 @@ DEFAULT_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
 
 
 def run_sections(s: Settings, sections: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Run the named sections (in report order) and return their results and the data sources used."""
+    """Run the named sections (RUN_FIRST first, then report order); their results in report order and
+    the data sources used."""
     sources: dict[str, str] = {}
     results: dict[str, dict[str, Any]] = {}
-    for sid in [sid for sid in SECTION_ORDER if sid in sections]:
+    order = sorted(sections, key=lambda sid: (sid not in RUN_FIRST, SECTION_ORDER.index(sid)))
+    for sid in order:
         log(f"section {sid}: start")
         start = time.perf_counter()
         try:
@@ -58,7 +69,7 @@ def run_sections(s: Settings, sections: Sequence[str]) -> tuple[list[dict[str, A
                 error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}",
             )
         log(f"section {sid}: {results[sid]['status']} ({results[sid]['seconds']:.0f} s)")
-    return list(results.values()), sources
+    return [results[sid] for sid in SECTION_ORDER if sid in results], sources
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:

@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "benchmarks"
 
 SECTION_ORDER = ("speed", "memory", "quality", "grading", "course", "denoising")
+# Run first: the sections whose work runs in subprocesses (no TensorFlow in this process yet), so that the
+# notebook kernels measured under a memory limit hold TensorFlow's library pages themselves, as on Binder.
+RUN_FIRST = ("memory", "course", "grading")
 SECTION_TITLES = {
     "speed": "1. Training speed: the syllabus' MNIST code vs lesson 02's faster recipe",
     "memory": "2. Peak memory of every lesson notebook's kernel",

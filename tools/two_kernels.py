@@ -42,7 +42,7 @@ from typing import Any
 import nbformat
 import psutil
 from jupyter_client import BlockingKernelClient
-from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
+from memory_limit import MemoryLimit, held_elsewhere, unavailable  # tools/, beside this file
 
 from course_utils import config  # the checkout's course_utils, installed in editable mode
 
@@ -272,7 +272,8 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
         else Path(os.path.commonpath([first.resolve().parent, second.resolve().parent]))
     )
     with contextlib.ExitStack() as stack:
-        limit = stack.enter_context(MemoryLimit(limit_mb)) if limit_mb else None
+        held_mb, held_by = held_elsewhere() if limit_mb else (0.0, [])  # see run_notebooks.py
+        limit = stack.enter_context(MemoryLimit(limit_mb - held_mb)) if limit_mb else None
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="two-kernels-"))
         server = Server(root, Path(tmp), limit)
         try:
@@ -312,7 +313,12 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
         finally:
             server.stop()
             if limit is not None:
-                out["enforced"] = limit.stats()
+                out["enforced"] = {
+                    **limit.stats(),
+                    "limit_mb": round(limit_mb),  # type: ignore[arg-type]
+                    "lowered_by_mb": round(held_mb),  # TensorFlow's pages held by other processes, uncharged
+                    "tensorflow_held_by": held_by,
+                }
     return out
 
 
