@@ -151,7 +151,14 @@ def test_memory_limit_writes_cgroup_v2_files(tmp_path):
         assert (limit.path / "memory.max").read_text() == "1500000000\n"
         (limit.path / "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n")
         (limit.path / "memory.peak").write_text("1499000000\n")
-        assert limit.stats() == {"cgroup": "v2", "limit_mb": 1500, "max_usage_mb": 1499, "oom_kills": 1}
+        assert limit.stats() == {
+            "cgroup": "v2",
+            "limit_mb": 1500,
+            "max_usage_mb": 1499,
+            "oom_kills": 1,
+            "lowered_by_mb": 0,
+            "tensorflow_held_by": [],
+        }
         for name in ("memory.max", "memory.events", "memory.peak", "cgroup.procs"):  # a real cgroup has no files
             (limit.path / name).unlink(missing_ok=True)
 

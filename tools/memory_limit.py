@@ -13,10 +13,13 @@ Needs Linux, root and a writable memory controller (cgroup v1 ``/sys/fs/cgroup/m
 group is created, so the libraries' pages are read again and charged to the group, as in a fresh
 Binder container.
 
-    with MemoryLimit(2000) as limit:
+    with MemoryLimit(2000, count_held=True) as limit:
         subprocess.Popen(cmd, preexec_fn=limit.enter)     # the process and its children are limited
         ...                                               # (or limit.enter(); start it; limit.leave())
-        limit.stats()  # {"cgroup", "limit_mb", "max_usage_mb", "oom_kills"}
+        limit.stats()  # {"cgroup", "limit_mb", "max_usage_mb", "oom_kills", "lowered_by_mb", ...}
+
+``count_held``: TensorFlow's pages already held by running processes (another kernel, a test runner)
+would be shared uncharged, so the group's limit is lowered by what they hold (:func:`held_elsewhere`).
 """
 
 from __future__ import annotations
@@ -101,16 +104,24 @@ def drop_page_cache() -> bool:
 
 
 class MemoryLimit:
-    """A fresh memory cgroup limited to ``limit_mb`` (10**6 bytes), without swap; removed on exit."""
+    """A fresh memory cgroup limited to ``limit_mb`` (10**6 bytes), without swap; removed on exit.
+    With ``count_held`` the group's own limit is lowered by TensorFlow's pages that processes outside
+    it hold (see :func:`held_elsewhere`)."""
 
-    def __init__(self, limit_mb: float, *, root: Path = CGROUP_ROOT, drop_caches: bool = True) -> None:
+    def __init__(
+        self, limit_mb: float, *, root: Path = CGROUP_ROOT, drop_caches: bool = True, count_held: bool = False
+    ) -> None:
         if not limit_mb > 0:
             raise ValueError(f"limit_mb must be a positive number of MB, got {limit_mb!r}")
         reason = unavailable(root)
         if reason is not None:
             raise OSError(f"cannot enforce a memory limit: {reason}")
         base, self.version = _controller(root)  # type: ignore[misc]
-        self.limit = int(limit_mb * 1e6)
+        self.limit_mb = limit_mb
+        self.held_mb, self.held_by = held_elsewhere() if count_held else (0.0, [])
+        if not limit_mb > self.held_mb:
+            raise ValueError(f"a {limit_mb} MB limit leaves nothing after {self.held_mb:.0f} MB held elsewhere")
+        self.limit = int((limit_mb - self.held_mb) * 1e6)  # bytes, what the cgroup enforces
         self.home = _own_group(base, self.version)  # where this process is: the new group goes inside it
         self.path = self.home / f"course-memory-limit-{os.getpid()}-{time.monotonic_ns()}"
         self.drop_caches = drop_caches
@@ -162,7 +173,8 @@ class MemoryLimit:
         return [int(p) for p in self._read("cgroup.procs").split()]
 
     def stats(self) -> dict[str, Any]:
-        """The limit, the group's highest usage (page cache included) and how many processes were killed."""
+        """The limit asked for, the group's highest usage (page cache included), how many processes were
+        killed, and by how much the group's limit was lowered for TensorFlow held elsewhere (and by whom)."""
         if self.version == 1:
             events = dict(line.split() for line in self._read("memory.oom_control").splitlines() if line.strip())
             peak = self._read("memory.max_usage_in_bytes").strip()
@@ -171,9 +183,11 @@ class MemoryLimit:
             peak = self._read("memory.peak").strip()
         return {
             "cgroup": f"v{self.version}",
-            "limit_mb": round(self.limit / 1e6),
+            "limit_mb": round(self.limit_mb),
             "max_usage_mb": round(int(peak) / 1e6) if peak else None,
             "oom_kills": int(events.get("oom_kill", 0)),
+            "lowered_by_mb": round(self.held_mb),
+            "tensorflow_held_by": self.held_by,
         }
 
     def __exit__(self, *exc: object) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
-from memory_limit import MemoryLimit, held_elsewhere, unavailable  # tools/, beside this file
+from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -109,19 +109,11 @@ class PeakRSS:
 def run_notebook(path: Path, out_dir: Path, timeout: int, limit_mb: float | None = None) -> dict:
     """Execute ``path`` into ``out_dir``; with ``limit_mb`` its kernel runs under that memory limit."""
     with contextlib.ExitStack() as stack:
-        held_mb, held_by = held_elsewhere() if limit_mb else (0.0, [])
-        # TensorFlow's pages held by running processes would be shared uncharged: count them by lowering the limit
-        limit = stack.enter_context(MemoryLimit(limit_mb - held_mb)) if limit_mb else None
+        # count_held: TensorFlow's pages held by running processes would be shared uncharged
+        limit = stack.enter_context(MemoryLimit(limit_mb, count_held=True)) if limit_mb else None
         result = _run(path, out_dir, timeout, limit)
         if limit is not None:
-            # processes outside the limit that hold TensorFlow's library pages: then the kernel shares them
-            # uncharged, and the limit is easier than in a fresh container
-            result["enforced"] = {
-                **limit.stats(),
-                "limit_mb": round(limit_mb),  # type: ignore[arg-type]
-                "lowered_by_mb": round(held_mb),
-                "tensorflow_held_by": held_by,
-            }
+            result["enforced"] = limit.stats()
             result["ok"] = result["ok"] and result["enforced"]["oom_kills"] == 0
     return result
 

@@ -42,7 +42,7 @@ from typing import Any
 import nbformat
 import psutil
 from jupyter_client import BlockingKernelClient
-from memory_limit import MemoryLimit, held_elsewhere, unavailable  # tools/, beside this file
+from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
 
 from course_utils import config  # the checkout's course_utils, installed in editable mode
 
@@ -272,8 +272,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
         else Path(os.path.commonpath([first.resolve().parent, second.resolve().parent]))
     )
     with contextlib.ExitStack() as stack:
-        held_mb, held_by = held_elsewhere() if limit_mb else (0.0, [])  # see run_notebooks.py
-        limit = stack.enter_context(MemoryLimit(limit_mb - held_mb)) if limit_mb else None
+        limit = stack.enter_context(MemoryLimit(limit_mb, count_held=True)) if limit_mb else None
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="two-kernels-"))
         server = Server(root, Path(tmp), limit)
         try:
@@ -313,12 +312,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
         finally:
             server.stop()
             if limit is not None:
-                out["enforced"] = {
-                    **limit.stats(),
-                    "limit_mb": round(limit_mb),  # type: ignore[arg-type]
-                    "lowered_by_mb": round(held_mb),  # TensorFlow's pages held by other processes, uncharged
-                    "tensorflow_held_by": held_by,
-                }
+                out["enforced"] = limit.stats()
     return out
 
 
@@ -390,6 +384,12 @@ def main(argv: list[str] | None = None) -> int:
             f"  real limit (cgroup {enforced['cgroup']}): highest usage {enforced['max_usage_mb']} MB of "
             f"{enforced['limit_mb']} MB (page cache included, which Linux reclaims at the limit), "
             f"{enforced['oom_kills']} processes killed"
+            + (
+                f"; the group's limit lowered by {enforced['lowered_by_mb']} MB for TensorFlow held by "
+                f"processes {enforced['tensorflow_held_by']}"
+                if enforced["lowered_by_mb"]
+                else ""
+            )
         )
     for error in out["errors"]:
         print(f"  FAILED: {error}")
