@@ -17,9 +17,10 @@ counts (the kernels share TensorFlow's library pages, which RSS counts once per 
                                 [--enforce auto|yes|no]
 
 Default notebooks: lessons 01 and 02.  Student mode unless ``COURSE_FAST=1`` (see
-``course_utils.config``).  MB = 10**6 bytes.  Exit status 1 if a cell fails or the peak of the
-server and both kernels together exceeds ``--limit-mb``.  ``make two-kernels`` runs it in
-student mode, with and without ``--release``.
+``course_utils.config``).  MB = 10**6 bytes.  Exit status 1 if a cell fails, a kernel dies (the idle
+one included), a process is killed at the enforced limit, or, without one, the summed RSS of the server
+and both kernels exceeds ``--limit-mb``.  ``make two-kernels`` runs it in student mode, with and without
+``--release``.
 """
 
 from __future__ import annotations
