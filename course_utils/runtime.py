@@ -157,6 +157,7 @@ def print_environment() -> dict[str, Any]:
 def setup(seed: int = 42) -> dict[str, Any]:
     """The one call of every setup cell: seed everything, print the environment and, in a notebook,
     install :func:`forget_finished_trainings` after every cell."""
+    config.import_tensorflow_quietly()  # no red start-up lines under the setup cell
     run_ops_one_at_a_time()
     set_seed(seed)
     rep = print_environment()

@@ -148,6 +148,40 @@ def test_the_setup_cell_shows_no_tensorflow_log_lines(tmp_path, monkeypatch):
     assert "tensorflow" in control.lower() or "I0000" in control or "absl" in control, control
 
 
+FAKE_TENSORFLOW = """import os
+os.write(2, b"a line that is not a log line\\n")
+os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
+os.write(2, b"I0000 00:00:1796095966.814653    2033 port.cc:153] oneDNN custom operations are on.\\n")
+os.write(2, b"I0000 00:00:1796095966.9    2033 cpu_feature_guard.cc:227] This binary is optimized\\n")
+os.write(2, b"To enable the following instructions: AVX2 AVX512F, rebuild TensorFlow.\\n")
+os.write(2, b"W0000 00:00:1796095967.1    2033 something.cc:1] a warning\\n")
+os.write(2, b"E0000 00:00:1796095967.2    2033 something.cc:2] an error\\n")
+"""
+
+
+@pytest.mark.parametrize(
+    "level, shown",
+    [
+        ("3", ["a line"]),
+        ("2", ["a line", "E0000"]),
+        ("1", ["a line", "W0000", "E0000"]),
+        ("0", ["a line", "WARNING: All log", "I0000", "I0000", "To enable", "W0000", "E0000"]),
+    ],
+)
+def test_import_tensorflow_quietly_filters_absl_start_up_lines_by_log_level(tmp_path, level, shown):
+    """TensorFlow 2.21 on AVX-512 CPUs writes "oneDNN custom operations are on" through absl straight to
+    file descriptor 2, whatever TF_CPP_MIN_LOG_LEVEL says: the setup cell must not show it.  A stand-in
+    ``tensorflow`` module writes such lines here; a hidden message's continuation line goes with it."""
+    (tmp_path / "tensorflow").mkdir()
+    (tmp_path / "tensorflow" / "__init__.py").write_text(FAKE_TENSORFLOW)
+    code = "from course_utils import config\nconfig.import_tensorflow_quietly()\nconfig.import_tensorflow_quietly()"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), TF_CPP_MIN_LOG_LEVEL=level)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 0 and len(lines) == len(shown), proc.stderr
+    assert all(line.startswith(prefix) for line, prefix in zip(lines, shown)), proc.stderr
+
+
 def test_quiet_tensorflow_startup_keeps_a_chosen_level(monkeypatch):
     from course_utils import config
 
