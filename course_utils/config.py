@@ -23,9 +23,6 @@ it is read: a typo must not silently run the hour-long student mode.
 from __future__ import annotations
 
 import os
-import re
-import sys
-import tempfile
 from pathlib import Path
 
 FAST_ENV = "COURSE_FAST"
@@ -100,60 +97,6 @@ def cache_dir(create: bool = True) -> Path:
 def check_environment() -> dict[str, bool]:
     """Parse every course flag now (raising for the first unclear one); returns their values."""
     return {name: flag(name) for name in FLAGS}
-
-
-# TensorFlow 2.21 writes some start-up lines through absl before any log level applies, straight to file
-# descriptor 2: on CPUs with AVX-512 (Colab's among them) "oneDNN custom operations are on", twice, after
-# absl's own preamble.  import_tensorflow_quietly() filters them by TF_CPP_MIN_LOG_LEVEL.
-_ABSL_LINE = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ [^\]\s]+\] ")  # I0000 00:00:1796.95  2033 port.cc:153]
-_ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
-_HIDDEN_FROM_LEVEL = {"I": 1, "W": 2, "E": 3}  # TF_CPP_MIN_LOG_LEVEL from which each severity is hidden
-
-
-def _visible_lines(text: str, level: int) -> str:
-    """The lines of ``text`` that TensorFlow log level ``level`` does not hide: a log line of a hidden
-    severity goes, with the lines that continue its message; other text stays."""
-    kept, hiding = [], False
-    for line in text.splitlines(keepends=True):
-        match = _ABSL_LINE.match(line)
-        if match is not None:
-            hiding = level >= _HIDDEN_FROM_LEVEL.get(match.group(1), 99)
-        elif line.startswith(_ABSL_PREAMBLE):
-            hiding = level >= 1
-        if not hiding:
-            kept.append(line)
-    return "".join(kept)
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow (once) with its C++ start-up lines filtered by ``TF_CPP_MIN_LOG_LEVEL``.
-
-    ``quiet_tensorflow_startup`` is not enough for lines absl writes before any log level applies:
-    they go straight to file descriptor 2, which a notebook shows in red under the setup cell.  So the
-    import runs with descriptor 2 sent to a temporary file; afterwards every line the log level does not
-    hide is passed on to ``sys.stderr`` (text that is not a log line, a crash report say, always).
-    """
-    if "tensorflow" in sys.modules:
-        return
-    quiet_tensorflow_startup()
-    try:
-        level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
-    except ValueError:
-        level = 0
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            kept = _visible_lines(captured.read().decode(errors="replace"), level)
-            if kept:
-                sys.stderr.write(kept)
-                sys.stderr.flush()
 
 
 def quiet_tensorflow_startup() -> None:

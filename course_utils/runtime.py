@@ -14,7 +14,9 @@ import gc
 import os
 import platform
 import random
+import re
 import sys
+import tempfile
 from importlib import metadata
 from typing import Any, TypeVar
 
@@ -31,6 +33,7 @@ __all__ = [
     "data_dir",
     "environment_report",
     "fast_mode",
+    "import_tensorflow_quietly",
     "in_binder",
     "in_colab",
     "peak_rss_mb",
@@ -46,6 +49,60 @@ __all__ = [
 T = TypeVar("T")
 
 config.quiet_tensorflow_startup()
+
+
+# TensorFlow 2.21 writes some start-up lines through absl before any log level applies, straight to file
+# descriptor 2: on CPUs with AVX-512 (Colab's among them) "oneDNN custom operations are on", twice, after
+# absl's own preamble.  import_tensorflow_quietly() filters them by TF_CPP_MIN_LOG_LEVEL.
+_ABSL_LINE = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ [^\]\s]+\] ")  # I0000 00:00:1796.95  2033 port.cc:153]
+_ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_HIDDEN_FROM_LEVEL = {"I": 1, "W": 2, "E": 3}  # TF_CPP_MIN_LOG_LEVEL from which each severity is hidden
+
+
+def _visible_lines(text: str, level: int) -> str:
+    """The lines of ``text`` that TensorFlow log level ``level`` does not hide: a log line of a hidden
+    severity goes, with the lines that continue its message; other text stays."""
+    kept, hiding = [], False
+    for line in text.splitlines(keepends=True):
+        match = _ABSL_LINE.match(line)
+        if match is not None:
+            hiding = level >= _HIDDEN_FROM_LEVEL.get(match.group(1), 99)
+        elif line.startswith(_ABSL_PREAMBLE):
+            hiding = level >= 1
+        if not hiding:
+            kept.append(line)
+    return "".join(kept)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow (once) with its C++ start-up lines filtered by ``TF_CPP_MIN_LOG_LEVEL``.
+
+    ``config.quiet_tensorflow_startup`` is not enough for lines absl writes before any log level applies:
+    they go straight to file descriptor 2, which a notebook shows in red under the setup cell.  So the
+    import runs with descriptor 2 sent to a temporary file; afterwards every line the log level does not
+    hide is passed on to ``sys.stderr`` (text that is not a log line, a crash report say, always).
+    """
+    if "tensorflow" in sys.modules:
+        return
+    config.quiet_tensorflow_startup()
+    try:
+        level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+    except ValueError:
+        level = 0
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = _visible_lines(captured.read().decode(errors="replace"), level)
+            if kept:
+                sys.stderr.write(kept)
+                sys.stderr.flush()
 
 
 def pick(student: T, fast: T) -> T:
@@ -157,7 +214,7 @@ def print_environment() -> dict[str, Any]:
 def setup(seed: int = 42) -> dict[str, Any]:
     """The one call of every setup cell: seed everything, print the environment and, in a notebook,
     install :func:`forget_finished_trainings` after every cell."""
-    config.import_tensorflow_quietly()  # no red start-up lines under the setup cell
+    import_tensorflow_quietly()  # no red start-up lines under the setup cell
     run_ops_one_at_a_time()
     set_seed(seed)
     rep = print_environment()

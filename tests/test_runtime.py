@@ -174,7 +174,7 @@ def test_import_tensorflow_quietly_filters_absl_start_up_lines_by_log_level(tmp_
     ``tensorflow`` module writes such lines here; a hidden message's continuation line goes with it."""
     (tmp_path / "tensorflow").mkdir()
     (tmp_path / "tensorflow" / "__init__.py").write_text(FAKE_TENSORFLOW)
-    code = "from course_utils import config\nconfig.import_tensorflow_quietly()\nconfig.import_tensorflow_quietly()"
+    code = "from course_utils import runtime\nruntime.import_tensorflow_quietly()\nruntime.import_tensorflow_quietly()"
     env = dict(os.environ, PYTHONPATH=str(tmp_path), TF_CPP_MIN_LOG_LEVEL=level)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     lines = proc.stderr.splitlines()
