@@ -80,7 +80,8 @@ def import_tensorflow_quietly() -> None:
     ``config.quiet_tensorflow_startup`` is not enough for lines absl writes before any log level applies:
     they go straight to file descriptor 2, which a notebook shows in red under the setup cell.  So the
     import runs with descriptor 2 sent to a temporary file; afterwards every line the log level does not
-    hide is passed on to ``sys.stderr`` (text that is not a log line, a crash report say, always).
+    hide is passed on to ``sys.stderr`` (text that is not a log line, a crash report say, too, unless it
+    follows a hidden log line: a multi-line message's continuation goes with its first line).
     """
     if "tensorflow" in sys.modules:
         return
