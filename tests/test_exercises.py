@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from course_utils import exercises
-from course_utils.exercises import EXERCISES, run_in_context
+from course_utils.exercises import EXERCISES, Mistake, run_in_context
 
 ROOT = Path(__file__).resolve().parents[1]
 exercises._load_all()
@@ -49,8 +49,8 @@ def test_solution_passes(ex_id):
 @pytest.mark.parametrize(("ex_id", "k"), MISTAKES, ids=[f"{i}-mistake{k}" for i, k in MISTAKES])
 def test_typical_mistake_fails_with_its_message(ex_id, k):
     mistake = EXERCISES[ex_id].mistakes[k]
-    ok, text = _run(ex_id, run_in_context(EXERCISES[ex_id], mistake.code))
-    assert not ok, f"{ex_id}: the mistake {mistake.description or mistake.code!r} passed the check:\n{text}"
+    ok, text = _run(ex_id, run_in_context(EXERCISES[ex_id], mistake.source))
+    assert not ok, f"{ex_id}: the mistake {mistake.description or mistake.source!r} passed the check:\n{text}"
     assert mistake.message.lower() in text.lower(), f"expected {mistake.message!r} in:\n{text}"
 
 
@@ -92,6 +92,61 @@ def test_a_crashing_answer_is_reported_not_raised():
         assert "ZeroDivisionError" in out.getvalue() and "Hint" in out.getvalue()
     finally:
         del EXERCISES["01-crash-test"]
+
+
+def _context():
+    return {"scale": 2.0, "data": [1.0, 2.0]}
+
+
+def _doubled(data, scale):
+    """Multiply every value by the scale."""
+    doubled = [scale * v for v in data]
+    return doubled
+
+
+def _two_answers(data, offset=1.0):
+    return [v + offset for v in data], len(data)
+
+
+def _checker(fb, doubled):
+    fb.expect(doubled == [2.0, 4.0], "doubled", "not doubled", "multiply by scale")
+
+
+def test_function_solutions_and_mistakes_take_context_names():
+    register = exercises.exercise(
+        "01-function-test",
+        notebook="01_x",
+        title="t",
+        answers=("doubled",),
+        solution=_doubled,
+        context=_context,
+        mistakes=(Mistake(answer=lambda data: list(data), message="not doubled"), Mistake("doubled = 1", "not")),
+    )
+    register(_checker)
+    try:
+        ex = EXERCISES["01-function-test"]
+        assert run_in_context(ex, ex.solution)["doubled"] == [2.0, 4.0]
+        assert run_in_context(ex, ex.mistakes[0].source)["doubled"] == [1.0, 2.0]
+        assert run_in_context(ex, ex.mistakes[1].source)["doubled"] == 1
+        out = io.StringIO()
+        text = exercises.solution("01-function-test", out=out)
+        # the body as a student's cell: docstring as a comment, no def line, no `return doubled`
+        assert text == "# Multiply every value by the scale.\ndoubled = [scale * v for v in data]"
+        assert text in out.getvalue()
+    finally:
+        del EXERCISES["01-function-test"]
+    two = exercises.Exercise("01-two", "01_x", "t", ("shifted", "n"), _checker, _two_answers, _context)
+    namespace = run_in_context(two, _two_answers)
+    assert namespace["shifted"] == [2.0, 3.0] and namespace["n"] == 2  # a default fills a missing name
+    assert two.solution_text == "shifted, n = [v + offset for v in data], len(data)"  # other returns: assigned
+    with pytest.raises(ValueError, match="tuple of 2"):
+        run_in_context(two, lambda data: data)
+    with pytest.raises(ValueError, match="lacks"):
+        run_in_context(two, lambda missing: missing)
+    with pytest.raises(ValueError, match="exactly one"):
+        Mistake(message="x")
+    with pytest.raises(ValueError, match="exactly one"):
+        Mistake("a = 1", "x", answer=_doubled)
 
 
 def test_solution_and_progress_print():

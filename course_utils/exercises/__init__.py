@@ -23,19 +23,35 @@ prints a one-line summary of the lesson's exercises in this session, and
 Exercises are defined in one module per lesson in this package (``background``,
 ``mnist_autoencoder``, ...), each with :func:`exercise`; see ARCHITECTURE.md for
 how to add one.
+
+Solutions are code, not strings: ``solution=`` is a plain function whose parameters
+are names from the exercise's ``context()`` namespace (passed by name) and which
+returns the answer, or a tuple of answers in the order of ``answers=``::
+
+    def _solution(x_train):
+        model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32)])
+        return model
+
+so that linters, type checkers and coverage see it.  ``solution("<id>")`` prints
+its body as the cell a student would write (the final ``return`` of the answer
+names is left out).  A :class:`Mistake` is written the same way (``answer=``).
+A string of code that defines the answer variables still works for both.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import io
 import pkgutil
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeAlias
 
 __all__ = [
     "EXERCISES",
@@ -46,8 +62,12 @@ __all__ = [
     "exercise",
     "is_missing",
     "progress",
+    "run_in_context",
     "solution",
 ]
+
+#: A worked answer: a function of context names returning the answer(s), or (older) code defining them.
+Source: TypeAlias = str | Callable[..., Any]
 
 
 class _Stop(Exception):
@@ -56,12 +76,32 @@ class _Stop(Exception):
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer, used by the tests: ``code`` (run after the exercise's
-    context) must make the check fail and print ``message`` (a fragment)."""
+    """A typical wrong answer, used by the tests: it must make the check fail and print
+    ``message`` (a fragment of the check's output).
 
-    code: str
-    message: str
+    Give the wrong answer either as ``answer=`` — a function with the same interface as
+    an exercise's solution (parameters named after ``context()`` entries, returns the
+    answer or a tuple of answers) — or as ``code=``, a string that defines the answer
+    variables when run after the context.
+    """
+
+    code: str = ""
+    message: str = ""
     description: str = ""
+    answer: Callable[..., Any] | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.code) == (self.answer is not None):
+            raise ValueError("a Mistake needs exactly one of code= (a string) or answer= (a function)")
+        if self.answer is not None and not callable(self.answer):
+            raise ValueError(f"Mistake(answer=...) must be a function, got {type(self.answer).__name__}")
+        if not self.message:
+            raise ValueError("a Mistake needs the message= fragment the check prints for it")
+
+    @property
+    def source(self) -> Source:
+        """The wrong answer as :func:`run_in_context` takes it (the function, else the code)."""
+        return self.answer if self.answer is not None else self.code
 
 
 @dataclass(frozen=True)
@@ -70,10 +110,12 @@ class Exercise:
 
     ``checker(fb, *answers)`` reports through ``fb`` (a :class:`Feedback`).
     ``answers`` names the variables the student's scaffold defines, in the order
-    ``check`` receives them.  ``solution`` is the worked solution (code that defines
-    those variables, run after ``context``); ``context()`` returns the namespace the
-    lesson has at that point (small data in tests), so that the tests can run the
-    solution and every listed :class:`Mistake` through the checker.
+    ``check`` receives them.  ``solution`` is the worked solution: a function whose
+    parameters are names from ``context()`` and which returns the answer (a tuple of
+    answers when there are several), or code that defines those variables;
+    ``context()`` returns the namespace the lesson has at that point (small data in
+    tests), so that the tests can run the solution and every listed :class:`Mistake`
+    through the checker.
     """
 
     id: str
@@ -81,7 +123,7 @@ class Exercise:
     title: str
     answers: tuple[str, ...]
     checker: Callable[..., None]
-    solution: str
+    solution: Source
     context: Callable[[], dict[str, Any]]
     mistakes: tuple[Mistake, ...] = ()
 
@@ -89,6 +131,13 @@ class Exercise:
     def lesson(self) -> str:
         """The two-digit lesson number, e.g. ``"02"``."""
         return self.notebook[:2]
+
+    @property
+    def solution_text(self) -> str:
+        """The worked solution as a student reads it: the code of the cell they would write."""
+        if isinstance(self.solution, str):
+            return self.solution.strip("\n")
+        return function_body(self.solution, self.answers)
 
 
 class Feedback:
@@ -138,15 +187,18 @@ def exercise(
     notebook: str,
     title: str,
     answers: Iterable[str],
-    solution: str,
+    solution: Source,
     context: Callable[[], dict[str, Any]],
     mistakes: Iterable[Mistake] = (),
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as the checker of exercise ``id``.
 
     ``id`` starts with the two-digit lesson number of ``notebook`` (``"02-deep"`` for
-    ``02_mnist_autoencoder``).
+    ``02_mnist_autoencoder``).  ``solution`` is a function of context names returning
+    the answer(s) (preferred) or a string of code defining them.
     """
+    if not (isinstance(solution, str) or callable(solution)):
+        raise ValueError(f"exercise {id!r}: solution must be a function or a string, got {type(solution).__name__}")
     if not (len(id) > 3 and id[:2] == notebook[:2] and id[2] == "-"):
         raise ValueError(
             f"exercise id {id!r} must start with the lesson number of {notebook!r}, e.g. {notebook[:2]}-name"
@@ -161,7 +213,7 @@ def exercise(
             title=title,
             answers=tuple(answers),
             checker=checker,
-            solution=solution.strip("\n"),
+            solution=solution.strip("\n") if isinstance(solution, str) else solution,
             context=context,
             mistakes=tuple(mistakes),
         )
@@ -247,8 +299,46 @@ def solution(exercise_id: str, out: TextIO | None = None) -> str:
     """Print (and return) the worked solution of ``exercise_id``. Try the exercise first!"""
     ex = _get(exercise_id)
     out = out if out is not None else sys.stdout
-    print(f"# Worked solution of exercise {ex.id} · {ex.title}\n{ex.solution}", file=out)
-    return ex.solution
+    text = ex.solution_text
+    print(f"# Worked solution of exercise {ex.id} · {ex.title}\n{text}", file=out)
+    return text
+
+
+def function_body(func: Callable[..., Any], answers: Iterable[str] = ()) -> str:
+    """The body of ``func`` as top-level code a student would write in a cell.
+
+    The docstring becomes comment lines; a final ``return`` of exactly the answer
+    names (``return model`` / ``return threshold, precision``) is dropped, any other
+    final ``return EXPR`` becomes ``name1, name2 = EXPR``.  Used by :func:`solution`.
+    """
+    source = textwrap.dedent(inspect.getsource(func))
+    tree = ast.parse(source)
+    node = tree.body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        raise ValueError(f"{func!r} is not defined with `def`; write the solution as a function")
+    lines = source.splitlines()
+    body = list(node.body)
+    header: list[str] = []
+    doc = ast.get_docstring(node)
+    if doc and isinstance(body[0], ast.Expr):
+        header = [f"# {line}".rstrip() for line in doc.splitlines()]
+        body = body[1:]
+    if not body:
+        return "\n".join(header)
+    decorators = getattr(body[0], "decorator_list", [])  # they come before a nested def's line
+    start = min([body[0].lineno] + [d.lineno for d in decorators])
+    code = textwrap.dedent("\n".join(lines[start - 1 : body[-1].end_lineno])).splitlines()
+    last = body[-1]
+    if isinstance(last, ast.Return):
+        names = tuple(answers)
+        value = last.value
+        elements = value.elts if isinstance(value, ast.Tuple) else [value]
+        first = last.lineno - start  # the return's first line within `code`
+        if len(elements) == len(names) and all(isinstance(e, ast.Name) and e.id == n for e, n in zip(elements, names)):
+            code = code[:first]  # `return model`: the cell already defines `model`
+        else:
+            code[first] = code[first].replace("return", f"{', '.join(names) or '_'} =", 1)
+    return "\n".join(header + code).strip("\n")
 
 
 def for_notebook(lesson: str) -> list[Exercise]:
@@ -276,8 +366,38 @@ def progress(lesson: str, out: TextIO | None = None) -> dict[str, bool | None]:
     return status
 
 
-def run_in_context(ex: Exercise, code: str) -> Mapping[str, Any]:
-    """Run ``code`` in a fresh copy of ``ex.context()`` and return the namespace (used by tests)."""
+def call_with_context(func: Callable[..., Any], namespace: Mapping[str, Any]) -> Any:
+    """Call ``func`` with the entries of ``namespace`` its parameters name (defaults fill the rest)."""
+    kwargs: dict[str, Any] = {}
+    for name, param in inspect.signature(func).parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ValueError(f"{func.__name__}: *args/**kwargs are not context names")
+        if name in namespace:
+            kwargs[name] = namespace[name]
+        elif param.default is param.empty:
+            known = ", ".join(sorted(k for k in namespace if not k.startswith("__")))
+            raise ValueError(f"{func.__name__} takes {name!r}, which the exercise's context lacks (it has: {known})")
+    return func(**kwargs)
+
+
+def run_in_context(ex: Exercise, source: Source) -> Mapping[str, Any]:
+    """Run a solution or mistake in a fresh copy of ``ex.context()``; return the namespace (used by tests).
+
+    ``source`` is a string of code (run in the namespace) or a function of context names
+    returning the answer(s); its results are stored under the names of ``ex.answers``.
+    """
     namespace = dict(ex.context())
-    exec(compile(code, f"<{ex.id}>", "exec"), namespace)
+    if isinstance(source, str):
+        exec(compile(source, f"<{ex.id}>", "exec"), namespace)
+        return namespace
+    result = call_with_context(source, namespace)
+    if len(ex.answers) == 1:
+        values: tuple[Any, ...] = (result,)
+    elif isinstance(result, tuple) and len(result) == len(ex.answers):
+        values = result
+    else:
+        raise ValueError(
+            f"{ex.id}: the function must return a tuple of {len(ex.answers)} answers ({', '.join(ex.answers)})"
+        )
+    namespace.update(zip(ex.answers, values))
     return namespace
