@@ -326,7 +326,7 @@ def load_dicom_sample(name: str = "CT_small.dcm") -> Any:
 
 
 # --------------------------------------------------------------------------- noise
-def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int | None = None) -> np.ndarray:
+def add_noise(images: Any, kind: str = "gaussian", level: Any = 0.1, seed: int | None = None) -> np.ndarray:
     """Corrupt images in ``[0, 1]`` with a noise model; returns float32 clipped to ``[0, 1]``.
 
     Taught in: 04_medical_image_denoising (and the denoising variants of 02).
@@ -335,6 +335,9 @@ def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int
     * ``"poisson"`` — shot noise with ``1/level²`` photons at intensity 1, so
       its standard deviation at full intensity is about ``level``;
     * ``"salt_and_pepper"`` — a fraction ``level`` of pixels set to 0 or 1.
+
+    ``level`` is one number for every image, or one number per image (a 1-D array as long as the
+    first axis of ``images``: lesson 04 trains one model on many noise levels).
     """
     choice("kind", kind, NOISE_KINDS)
     x = np.asarray(images, dtype=np.float32)
@@ -344,26 +347,44 @@ def add_noise(images: Any, kind: str = "gaussian", level: float = 0.1, seed: int
         raise ValueError("images contain NaN or infinite values")
     if x.min() < 0.0 or x.max() > 1.0:
         raise ValueError(f"images must lie in [0, 1]; got values in [{x.min():.3g}, {x.max():.3g}]")
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not np.isfinite(level):
-        raise ValueError(f"level must be a number, got {level!r}")
+    lv = _noise_levels(level, x)
     rng = np.random.default_rng(check_seed(seed))
     if kind == "gaussian":
-        if level < 0:
+        if np.any(lv < 0):
             raise ValueError(f"gaussian level (sigma) must be >= 0, got {level}")
-        noisy = x + rng.normal(0.0, level, size=x.shape).astype(np.float32)
+        noisy = x + (rng.standard_normal(size=x.shape) * lv).astype(np.float32)
     elif kind == "poisson":
-        if level <= 0:
+        if np.any(lv <= 0):
             raise ValueError(f"poisson level must be > 0 (peak photons = 1/level**2), got {level}")
-        peak = 1.0 / float(level) ** 2
+        peak = 1.0 / lv**2
         noisy = (rng.poisson(x.astype(np.float64) * peak) / peak).astype(np.float32)
     else:
-        if not 0 <= level <= 1:
+        if np.any((lv < 0) | (lv > 1)):
             raise ValueError(f"salt_and_pepper level is a fraction of pixels in [0, 1], got {level}")
         noisy = x.copy()
         u = rng.random(x.shape)
-        noisy[u < level / 2] = 0.0
-        noisy[(u >= level / 2) & (u < level)] = 1.0
+        noisy[u < lv / 2] = 0.0
+        noisy[(u >= lv / 2) & (u < lv)] = 1.0
     return np.clip(noisy, 0.0, 1.0).astype(np.float32)
+
+
+def _noise_levels(level: Any, x: np.ndarray) -> np.ndarray:
+    """``level`` as float64, shaped to broadcast over ``x``: a scalar, or one level per image."""
+    if isinstance(level, (bool, np.bool_)):
+        raise ValueError(f"level must be a number, got {level!r}")
+    try:
+        lv = np.asarray(level, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"level must be a number or one number per image, got {level!r}") from None
+    if lv.ndim == 1 and len(lv) == len(x) and x.ndim > 1:
+        lv = lv.reshape((-1,) + (1,) * (x.ndim - 1))
+    elif lv.ndim != 0:
+        raise ValueError(
+            f"level must be a number or a 1-D array with one level per image ({len(x)}), got shape {lv.shape}"
+        )
+    if not np.all(np.isfinite(lv)):
+        raise ValueError(f"level must be finite, got {level!r}")
+    return lv
 
 
 # --------------------------------------------------------------------------- report

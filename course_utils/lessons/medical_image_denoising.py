@@ -9,11 +9,9 @@ from course_utils import baselines
 import keras
 import numpy as np
 from keras import layers
-import gc
-from course_utils import runtime, training
 from course_utils import metrics
 
-__all__ = ["noisy_versions", "tune_filters", "noisy_copy", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "forget_training", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
+__all__ = ["noisy_versions", "tune_filters", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "2 · Noise models"
@@ -51,17 +49,6 @@ def tune_filters(noisy_val, clean_val, max_images=48, grids=FILTER_GRIDS):
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "5 · Training pairs"
-def noisy_copy(clean, levels, shot, rng):
-    """One noisy copy of a batch of clean images in [0, 1]: image i gets noise of level ``levels[i]``,
-    Poisson (shot) noise with 1/level² photons where ``shot[i]`` is True, else Gaussian with σ = level;
-    clipped to [0, 1].  (The same models as ``course_utils.data.add_noise``, one level per image.)"""
-    levels = np.asarray(levels, dtype="float32").reshape(-1, 1, 1, 1)
-    noisy = clean + levels * rng.standard_normal(clean.shape, dtype="float32")
-    if np.any(shot):
-        photons = 1.0 / levels[shot] ** 2
-        noisy[shot] = rng.poisson(clean[shot] * photons) / photons
-    return np.clip(noisy, 0.0, 1.0).astype("float32")
-
 def make_pairs(clean, target, rng, sigma_range=(0.05, 0.35), poisson_share=0.25):
     """Training pairs (input, target) from a batch of clean images.
 
@@ -70,15 +57,21 @@ def make_pairs(clean, target, rng, sigma_range=(0.05, 0.35), poisson_share=0.25)
     ``"same"`` (the syllabus' step 5: the same noisy image) or ``"noise2noise"`` (a second noisy copy
     with independent noise of the same kind and level — no clean image is used).
     """
-    levels = rng.uniform(*sigma_range, size=len(clean))
-    shot = rng.random(len(clean)) < poisson_share
-    noisy = noisy_copy(clean, levels, shot, rng)
+    levels = rng.uniform(*sigma_range, size=len(clean))                          # one noise level per image
+    shot = (rng.random(len(clean)) < poisson_share).reshape(-1, *[1] * (clean.ndim - 1))   # Poisson or Gaussian
+
+    def noisy_copy():                   # fresh noise of each image's kind and level (data.add_noise, section 2)
+        seed = int(rng.integers(2**31))
+        return np.where(shot, data.add_noise(clean, "poisson", levels, seed=seed),
+                        data.add_noise(clean, "gaussian", levels, seed=seed + 1))
+
+    noisy = noisy_copy()
     if target == "clean":
         return noisy, clean
     if target == "same":
         return noisy, noisy
     if target == "noise2noise":
-        return noisy, noisy_copy(clean, levels, shot, rng)
+        return noisy, noisy_copy()
     raise ValueError(f"target must be 'clean', 'same' or 'noise2noise', got {target!r}")
 
 class NoisyPairs(keras.utils.PyDataset):
@@ -165,30 +158,17 @@ def build_residual_denoiser(input_shape=(28, 28, 1), filters=(16, 32), skip=True
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
-def forget_training(model):
-    """Free what ``fit`` traced for ``model`` (tens of MB per model); the trained model still denoises.
-
-    Drops the traced training step and TensorFlow's gradient registrations of finished trainings, then
-    collects the garbage.  A later ``fit`` traces again.  (Memory bookkeeping, not part of the lesson.)
-    """
-    model.train_function = None
-    runtime.forget_finished_trainings()
-    gc.collect()
-
 def train_denoiser(model, x_train, target="clean", *, epochs=12, batches=32, batch_size=32,
-                   learning_rate=2e-3, loss=psnr_loss, seed=1, verbose=2):
+                   learning_rate=2e-3, loss=psnr_loss, seed=1, verbose=2, callbacks=None):
     """Compile ``model`` (Adam, cosine-decayed learning rate) and fit it on NoisyPairs(x_train, target).
 
     The same lines as lesson 04's first training cell (section 6); returns the Keras History.
-    Afterwards :func:`forget_training` frees the traced training step (tens of MB per model); the
-    trained model still denoises (``apply_denoiser``).
+    ``callbacks`` are passed to ``fit`` (``make weights`` uses one to keep the best checkpoint).
     """
-    pairs = training.as_dataset(NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed))
+    pairs = NoisyPairs(x_train, target=target, batch_size=batch_size, batches=batches, seed=seed)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * batches)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    history = model.fit(pairs, epochs=epochs, shuffle=False, verbose=verbose)
-    forget_training(model)             # free memory: the traced training step is not needed any more
-    return history
+    return model.fit(pairs, epochs=epochs, shuffle=False, verbose=verbose, callbacks=callbacks)
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "7 · Denoiser (b): skip connections and a residual output"
