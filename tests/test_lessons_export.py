@@ -6,8 +6,9 @@ import importlib
 import json
 from pathlib import Path
 
-import export_lessons  # tools/export_lessons.py (pytest's pythonpath includes tools/)
 import pytest
+
+from tools import export_lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from tools import memory_limit
+from tools.memory_limit import MemoryLimit, unavailable
+from tools.procs import PeakRSS, free_port, rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -65,12 +67,6 @@ def test_run_notebooks_reports_time_memory_and_failures(tmp_path):
     assert len(executed.cells) == 1, "the memory probe must not end up in the executed notebook"
     assert "peak kernel RSS" in proc.stdout
 
-
-# tools/memory_limit.py is a script module beside run_notebooks.py (tools/ is not a package): load it by path.
-_spec = importlib.util.spec_from_file_location("memory_limit", ROOT / "tools" / "memory_limit.py")
-memory_limit = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(memory_limit)
-MemoryLimit, unavailable = memory_limit.MemoryLimit, memory_limit.unavailable
 
 needs_cgroups = pytest.mark.skipif(
     unavailable() is not None, reason=f"cannot enforce a memory limit here: {unavailable()}"
@@ -241,16 +237,10 @@ def test_two_lessons_in_student_mode_survive_binders_real_memory_limit(tmp_path)
     assert proc.returncode == 0 and "real limit (cgroup" in proc.stdout, proc.stdout + proc.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_lab_server_starts_on_the_lessons_in_student_configuration(tmp_path):
     """What `make lab` starts answers on 127.0.0.1, opens notebooks/, and hides nbgrader's instructor tools."""
-    port, token = _free_port(), "course-test-token"
+    port, token = free_port(), "course-test-token"
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", JUPYTER_RUNTIME_DIR=str(tmp_path))
     cmd = [
         str(BIN / "jupyter"),
@@ -301,3 +291,18 @@ def test_lab_server_starts_on_the_lessons_in_student_configuration(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_free_port_is_free_and_the_poller_reads_this_process():
+    """tools.procs: the one free-port helper and the one RSS poller (run_notebooks, two_kernels, tests)."""
+    import socket
+
+    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # nothing holds it
+    me = os.getpid()
+    assert rss_mb(me, children=False) > 10 and rss_mb(2**22 + 12345) == 0.0  # a pid that cannot exist
+    with PeakRSS(me, interval=0.01) as poller:
+        time.sleep(0.05)
+    assert poller.peak >= rss_mb(me, children=False) * 0.5 > 0
+    assert PeakRSS().sample() == 0.0  # no pid yet: no reading

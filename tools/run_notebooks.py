@@ -20,21 +20,24 @@ shorter than the polling interval.  Exit status 1 if any notebook raises, 2 for 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script (python tools/x.py): import the tools package from the root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import contextlib
 import json
-import sys
-import threading
 import time
-from pathlib import Path
 
 import nbformat
-import psutil
-from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course_utils import config  # the checkout's course_utils, installed in editable mode
+from tools.memory_limit import MemoryLimit, unavailable
+from tools.procs import PeakRSS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +48,6 @@ PROBE = (
     "from course_utils import runtime as _runtime\n"
     'print(_json.dumps({"peak_mb": _runtime.peak_rss_mb(), "now_mb": _runtime.current_rss_mb()}))'
 )
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of process ``pid`` and all its children (0 once it has gone)."""
-    try:
-        proc = psutil.Process(pid)
-        return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-    except psutil.Error:
-        return 0
 
 
 def kernel_pid(client: NotebookClient) -> int | None:
@@ -75,35 +69,6 @@ def probe_memory(client: NotebookClient, nb: nbformat.NotebookNode) -> dict[str,
         return {}
     finally:
         nb.cells.remove(cell)
-
-
-class PeakRSS:
-    """Poll a process tree's resident memory in a background thread."""
-
-    def __init__(self, interval: float = 0.2) -> None:
-        self.interval = interval
-        self.peak = 0
-        self.pid: int | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> None:
-        """Record the tree's current RSS (also called after every cell, so short cells count)."""
-        if self.pid is not None:
-            self.peak = max(self.peak, tree_rss(self.pid))
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def run_notebook(path: Path, out_dir: Path, timeout: int, limit_mb: float | None = None) -> dict:
@@ -148,7 +113,7 @@ def _run(path: Path, out_dir: Path, timeout: int, limit: MemoryLimit | None) -> 
             own = probe_memory(client, nb)
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
-    polled = mem.peak / 1e6
+    polled = mem.peak
     return {
         "notebook": path.name,
         "seconds": round(wall, 1),

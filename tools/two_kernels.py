@@ -25,27 +25,30 @@ and both kernels exceeds ``--limit-mb``.  ``make two-kernels`` runs it in studen
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script (python tools/x.py): import the tools package from the root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import contextlib
 import json
 import os
 import queue
-import socket
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import nbformat
 import psutil
 from jupyter_client import BlockingKernelClient
-from memory_limit import MemoryLimit, unavailable  # tools/, beside this file
 
 from course_utils import config  # the checkout's course_utils, installed in editable mode
+from tools.memory_limit import MemoryLimit, unavailable
+from tools.procs import PeakRSS, free_port, rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,54 +62,11 @@ PROBE = (
 SETTLE_SECONDS = 3.0  # let an idle kernel's memory settle before reading it
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int, children: bool = True) -> float:
-    """Resident memory (MB) of ``pid`` and, with ``children``, every process it started."""
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)] if children else [proc]
-        return sum(p.memory_info().rss for p in procs) / 1e6
-    except psutil.Error:
-        return 0.0
-
-
-class Poller:
-    """Peak resident memory of a process tree, polled in a background thread."""
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> float:
-        now = rss_mb(self.pid)
-        self.peak = max(self.peak, now)
-        return now
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> Poller:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 class Server:
     """A ``jupyter server`` on a free local port with a token, its runtime files in a temporary folder."""
 
     def __init__(self, root: Path, runtime_dir: Path, limit: MemoryLimit | None = None) -> None:
-        self.port, self.token, self.runtime_dir = _free_port(), "two-kernels", runtime_dir
+        self.port, self.token, self.runtime_dir = free_port(), "two-kernels", runtime_dir
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime_dir), PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
         env.pop("MPLBACKEND", None)  # kernels use the inline backend, as in JupyterLab
         env.setdefault("MALLOC_ARENA_MAX", "2")  # as binder/start sets it
@@ -278,7 +238,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
         server = Server(root, Path(tmp), limit)
         try:
             server.wait()
-            with Poller(server.proc.pid) as total:
+            with PeakRSS(server.proc.pid) as total:
                 out["server_alone_mb"] = round(rss_mb(server.proc.pid))
                 id1, k1 = server.open(first, root)
                 pid1 = server.kernel_pid(id1)

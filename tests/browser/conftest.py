@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tools.procs import free_port
 
 if os.environ.get("COURSE_BROWSER_TESTS") != "1":
     collect_ignore_glob = ["test_*.py"]
@@ -56,12 +57,6 @@ USER_SETTINGS = {
     # no "Would you like to get notified about official Jupyter news?" toast over the page
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -107,7 +102,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
     )
-    port = _free_port()
+    port = free_port()
     cmd = [
         str(BIN / "jupyter"),
         "lab",
