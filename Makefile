@@ -21,6 +21,7 @@ LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+.PHONY: site site-fast test-site
 .PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
         export quiz-release grade quiz-report two-kernels bench bench-quick bench-denoising
 
@@ -61,6 +62,21 @@ lint: $(DEV_STAMP)  ## ruff (lint + format check, pyproject.toml) and mypy on co
 test-browser: $(STAMP)  ## JupyterLab in headless Chromium: run every lesson, move the widgets, check nbgrader's student view
 	bash tools/install_browser.sh $(PY)
 	COURSE_BROWSER_TESTS=1 COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/browser -p no:cacheprovider
+
+SITE_STAMP := $(VENV)/.site-installed
+$(SITE_STAMP): $(STAMP) requirements/site.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -r requirements/site.txt
+	touch $@
+
+site: $(SITE_STAMP)  ## the course website -> build/site/ (student mode; unchanged lessons come from build/site-cache/)
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) COURSE_OFFLINE=$(if $(COURSE_OFFLINE),$(COURSE_OFFLINE),1) $(PY) site/build.py
+
+site-fast: $(SITE_STAMP)  ## the same in fast mode (what CI builds and tests)
+	COURSE_FAST=1 COURSE_OFFLINE=$(if $(COURSE_OFFLINE),$(COURSE_OFFLINE),1) $(PY) site/build.py
+
+test-site: $(SITE_STAMP)  ## the built website in headless Chromium + its files (links, buttons, no answers); build it first
+	bash tools/install_browser.sh $(PY)
+	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/site -p no:cacheprovider
 
 test-package: $(STAMP)  ## only the pytest suite (no notebooks)
 	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -p no:cacheprovider
