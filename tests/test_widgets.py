@@ -376,8 +376,8 @@ def test_threshold_explorer_constant_scores() -> None:
 # --------------------------------------------------------------------------------------
 def test_show_figure_inside_a_kernel_displays_through_the_output(monkeypatch) -> None:
     shown: list[dict] = []
-    monkeypatch.setattr(W, "_in_kernel", lambda: True)
-    monkeypatch.setattr(W, "_display", lambda obj, raw=False: shown.append({"obj": obj, "raw": raw}))
+    monkeypatch.setattr(W.core, "_in_kernel", lambda: True)
+    monkeypatch.setattr(W.core, "_display", lambda obj, raw=False: shown.append({"obj": obj, "raw": raw}))
     out = ipywidgets.Output()
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
@@ -401,7 +401,7 @@ def test_in_kernel_asks_ipython_for_a_kernel(monkeypatch, shell, expected) -> No
     import IPython
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    assert W._in_kernel() is expected
+    assert W.core._in_kernel() is expected
 
 
 @pytest.mark.slow
@@ -413,7 +413,7 @@ def test_in_kernel_is_true_in_a_real_kernel_and_false_in_plain_python(tmp_path) 
     import nbformat
     from nbclient import NotebookClient
 
-    code = "from course_utils import widgets; print(widgets._in_kernel())"
+    code = "from course_utils.widgets import core; print(core._in_kernel())"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert nb.cells[0].outputs[0]["text"].strip() == "True"
