@@ -3,7 +3,7 @@
 * ``01-bce`` — binary cross-entropy by hand, matched against Keras (section 2);
 * ``01-code-size`` — choose a code size on validation data (section 3);
 * ``01-linear-ae`` — build and train a linear autoencoder that finds PCA-2's subspace (section 4);
-* ``01-mse`` — the reconstruction error of each image, the anomaly score (FAQ 6).
+* ``01-mse`` — the reconstruction error of each image, the anomaly score (FAQ 6): in ``background_scores``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise
+from . import Feedback, Mistake, exercise, function_body
 
 NOTEBOOK = "01_background"
 INPUT_SIZE = 784  # pixels of a flattened MNIST image
@@ -41,17 +41,21 @@ def _bce_context() -> dict[str, Any]:
     return {"np": np, "x": x, "x_hat": p}
 
 
+def _solve_bce():
+    def my_bce(x, x_hat, eps=1e-7):
+        """Mean binary cross-entropy between values x and predictions x_hat (both in [0, 1])."""
+        x_hat = np.clip(x_hat, eps, 1 - eps)  # log(0) would be -inf
+        return float(np.mean(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))))
+
+    return my_bce
+
+
 @exercise(
     "01-bce",
     notebook=NOTEBOOK,
     title="Binary cross-entropy by hand",
     answers=("my_bce",),
-    solution='''
-def my_bce(x, x_hat, eps=1e-7):
-    """Mean binary cross-entropy between values x and predictions x_hat (both in [0, 1])."""
-    x_hat = np.clip(x_hat, eps, 1 - eps)          # log(0) would be -inf
-    return float(np.mean(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))))
-''',
+    solution=_solve_bce,
     context=_bce_context,
     mistakes=(
         Mistake(
@@ -222,21 +226,23 @@ def _code_size_context() -> dict[str, Any]:
     return {"np": np, "pd": pd}
 
 
+def _solve_code_size():
+    def choose_code_size(table, max_error):
+        """The smallest code size below 784 whose validation MSE is <= max_error, or None."""
+        within_budget = [k for k in table.index if k < 784 and table.loc[k, "validation MSE"] <= max_error]
+        return min(within_budget) if within_budget else None
+
+    # In the lesson: choose_code_size(sweep, 0.03) picks a size on validation data; then report
+    # that model's error once on the test images.
+    return choose_code_size
+
+
 @exercise(
     "01-code-size",
     notebook=NOTEBOOK,
     title="Choose a code size on validation data",
     answers=("choose_code_size",),
-    solution='''
-def choose_code_size(table, max_error):
-    """The smallest code size below 784 whose validation MSE is <= max_error, or None."""
-    within_budget = [k for k in table.index
-                     if k < 784 and table.loc[k, "validation MSE"] <= max_error]
-    return min(within_budget) if within_budget else None
-
-# In the lesson: choose_code_size(sweep, 0.03) picks a size on validation data; then report
-# that model's error once on the test images.
-''',
+    solution=_solve_code_size,
     context=_code_size_context,
     mistakes=(
         Mistake(
@@ -357,19 +363,24 @@ def _linear_ae_context() -> dict[str, Any]:
     }
 
 
-_LINEAR_SOLUTION = """
-K_EXERCISE = 2
-steps = 550                                                     # weight updates in the whole training
-epochs = int(np.ceil(steps / np.ceil(len(x_train) / 128)))      # 10 epochs of 7,000 images
-my_linear_ae = keras.Sequential([
-    keras.Input(shape=(784,)),
-    layers.Dense(K_EXERCISE),                                   # encoder: no activation
-    layers.Dense(784, bias_initializer=keras.initializers.Constant(x_train.mean(axis=0))),  # decoder
-])
-schedule = keras.optimizers.schedules.PiecewiseConstantDecay([int(0.7 * steps)], [0.01, 0.001])
-my_linear_ae.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
-my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
-"""
+def _solve_linear_ae(x_train, keras, layers, x_val):
+    K_EXERCISE = 2
+    steps = 550  # weight updates in the whole training
+    epochs = int(np.ceil(steps / np.ceil(len(x_train) / 128)))  # 10 epochs of 7,000 images
+    my_linear_ae = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            layers.Dense(K_EXERCISE),  # encoder: no activation
+            layers.Dense(784, bias_initializer=keras.initializers.Constant(x_train.mean(axis=0))),  # decoder
+        ]
+    )
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay([int(0.7 * steps)], [0.01, 0.001])
+    my_linear_ae.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+    my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
+    return my_linear_ae, x_train, x_val
+
+
+_LINEAR_SOLUTION = function_body(_solve_linear_ae, ("my_linear_ae", "x_train", "x_val"))
 
 
 def _linear_variant(old: str, new: str) -> str:
@@ -402,7 +413,7 @@ def _loss_name(model: Any) -> str:
     notebook=NOTEBOOK,
     title="A linear autoencoder that finds PCA-2's subspace",
     answers=("my_linear_ae", "x_train", "x_val"),
-    solution=_LINEAR_SOLUTION,
+    solution=_solve_linear_ae,
     context=_linear_ae_context,
     mistakes=(
         Mistake(
@@ -417,7 +428,7 @@ def _loss_name(model: Any) -> str:
         ),
         Mistake(
             _linear_variant(
-                "my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)\n", ""
+                "my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)", ""
             ),
             "not (yet)",
             "built and compiled but never trained",
@@ -539,104 +550,4 @@ def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) 
         f"validation MSE {model_mse:.5f}, within 5 % of PCA-{k}'s {pca_mse:.5f}",
         f"validation MSE {model_mse:.5f} is {model_mse / pca_mse - 1:.0%} above PCA-{k}'s {pca_mse:.5f}",
         "train longer; a linear autoencoder at its optimum ties PCA",
-    )
-
-
-# --------------------------------------------------------------------------------------
-# 01-mse · the reconstruction error of each image (FAQ 6)
-# --------------------------------------------------------------------------------------
-@exercise(
-    "01-mse",
-    notebook=NOTEBOOK,
-    title="The reconstruction error of each image",
-    answers=("my_per_image_mse",),
-    solution='''
-def my_per_image_mse(x, x_hat):
-    """One reconstruction error per image: the mean squared difference over its pixels."""
-    return np.mean((np.asarray(x) - np.asarray(x_hat)) ** 2, axis=1)   # axis 1 = the pixels of each image
-''',
-    context=lambda: {"np": np},
-    mistakes=(
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2, axis=0)",
-            "instead of the pixels",
-            "averaged over the images (axis 0)",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2)",
-            "one number for all",
-            "one mean over everything",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.sum((x - x_hat) ** 2, axis=1)",
-            "summed",
-            "sum instead of mean",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean(np.abs(x - x_hat), axis=1)",
-            "absolute",
-            "absolute instead of squared differences",
-        ),
-    ),
-)
-def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
-    if not callable(my_per_image_mse):
-        fb.stop(
-            f"my_per_image_mse should be a function, got {type(my_per_image_mse).__name__}",
-            "define it with `def my_per_image_mse(x, x_hat):`",
-        )
-    rng = np.random.default_rng(3)
-    n, d = 6, 10  # 6 images of 10 pixels: the two axes cannot be confused
-    x = rng.uniform(0, 1, size=(n, d))
-    x_hat = rng.uniform(0, 1, size=(n, d))
-    reference = np.mean((x - x_hat) ** 2, axis=1)
-    result = my_per_image_mse(x.copy(), x_hat.copy())
-    _not_attempted(fb, "my_per_image_mse", result, "the formula")
-    try:
-        arr = np.asarray(result, dtype="float64")
-    except (TypeError, ValueError):
-        fb.stop(
-            f"my_per_image_mse returned {type(result).__name__}, not numbers",
-            "return a NumPy array, one value per image",
-        )
-    if arr.shape == ():
-        fb.stop(
-            f"for {n} images you return one number for all of them; the task asks for one error per image",
-            "average over the pixels only: np.mean(..., axis=1)",
-        )
-    if arr.shape == (d,):
-        fb.stop(
-            f"for {n} images of {d} pixels you return {d} numbers: you averaged over the images (axis 0) instead of the pixels",
-            "axis=1 averages over the pixels of each image",
-        )
-    if arr.shape != (n,):
-        fb.stop(f"for {n} images you return shape {arr.shape}; the task asks for shape ({n},)", "np.mean(..., axis=1)")
-    if np.allclose(arr, reference * d):
-        fb.stop(
-            f"your errors are {d} times too large (the number of pixels): you summed the squared differences",
-            "the *mean* squared error divides by the number of pixels: np.mean instead of np.sum",
-        )
-    if np.allclose(arr, np.mean(np.abs(x - x_hat), axis=1)):
-        fb.stop(
-            "you return the mean absolute difference (MAE); the task asks for the mean of the squared differences",
-            "square the differences: (x - x_hat) ** 2",
-        )
-    if np.allclose(arr, np.sqrt(reference)):
-        fb.stop(
-            "you return the root of the mean squared error (RMSE); the task asks for the MSE itself",
-            "drop the square root",
-        )
-    fb.expect(
-        np.allclose(arr, reference),
-        f"one error per image, matching the reference on {n} random images",
-        f"your errors {np.round(arr, 4)} differ from the reference {np.round(reference, 4)}",
-        "MSE of an image = mean over its pixels of (x − x̂)²",
-    )
-    images = rng.uniform(0, 1, size=(3, INPUT_SIZE)).astype("float32")
-    same = np.asarray(my_per_image_mse(images, images.copy()), dtype="float64")
-    fb.expect(
-        same.shape == (3,) and np.allclose(same, 0),
-        "a perfect reconstruction of 784-pixel images gives 0 for each",
-        f"a perfect reconstruction gives {np.round(same, 4)} instead of zeros",
-        "x − x̂ is 0 everywhere then",
     )
