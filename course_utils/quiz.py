@@ -17,6 +17,12 @@ score 0; given a plain dict it checks the values (a string that strips/lower-cas
 whether an answer is right: this module does not contain the answer key, and its output is the
 same for any set of well-formed answers.
 
+The questions and their lesson pointers are read from the quiz notebook itself (each graded test
+cell's visible ``# Taught in: ...`` line, with the course's parser :mod:`course_quiz.bank`), never
+typed a second time here: the source notebook of a checkout, else the released student version,
+else ``autoencoder_quiz.ipynb`` in the current folder.  Where none is found, the answers given are
+checked without lesson pointers.
+
 Importing this module needs nothing but the standard library (no nbgrader, no
 TensorFlow).
 """
@@ -26,41 +32,67 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
-from course_quiz import answer_rule
+from course_quiz import answer_rule, bank
 from course_quiz.answer_rule import normalise_answer
 
 __all__ = [
     "QUESTIONS",
     "LESSONS",
+    "NOTEBOOK_PLACES",
     "VALID_ANSWERS",
+    "read_questions",
     "normalise_answer",
     "answer_status",
     "self_check",
 ]
 
-#: The names of the ten answer variables, in order.
-QUESTIONS: tuple[str, ...] = tuple(f"q{n}" for n in range(1, 11))
-
 #: The four accepted answers (after stripping surrounding spaces and lower-casing).
 VALID_ANSWERS: tuple[str, ...] = answer_rule.VALID_ANSWERS
 
-#: For each question, the lesson (and topic) that teaches it.  The quiz notebook
-#: shows the same pointers; tests check that both agree.  The topics are worded so
-#: that they do not hint at the right option.
-LESSONS: dict[str, str] = {
-    "q1": "01_background — what autoencoders are for",
-    "q2": "01_background — the parts of an autoencoder",
-    "q3": "01_background — the reconstruction loss",
-    "q4": "05_variational_autoencoders — how a VAE differs from a plain autoencoder",
-    "q5": "01_background — when to use an autoencoder",
-    "q6": "01_background — undercomplete and overcomplete autoencoders",
-    "q7": "02_mnist_autoencoder — the sparse autoencoder",
-    "q8": "01_background — choosing the size of the code",
-    "q9": "04_medical_image_denoising — how a denoising autoencoder is trained",
-    "q10": "01_background — autoencoders and PCA; 03_breast_cancer_autoencoder — the comparison with PCA",
-}
+_QUIZ = Path(bank.ASSIGNMENT) / f"{bank.NOTEBOOK}.ipynb"
+_ROOT = Path(__file__).resolve().parents[1]
+#: Where the quiz's questions are read from, the first that exists: the course's source notebook,
+#: the released student version (both in a checkout), a student's copy in the current folder.
+NOTEBOOK_PLACES: tuple[Path, ...] = (
+    _ROOT / "quizzes" / "source" / _QUIZ,
+    _ROOT / "quizzes" / "release" / _QUIZ,
+    Path(_QUIZ.name),
+)
+
+
+def read_questions(notebook: str | Path | None = None) -> dict[str, str]:
+    """``{"q1": "<lesson — topic>", ...}``: the quiz's questions in order and the lesson each one points to.
+
+    Used by: :func:`self_check`.  Read from ``notebook`` (a quiz notebook: source or student
+    version) or the first of :data:`NOTEBOOK_PLACES` that exists; only the visible ``# Taught in:``
+    line of each graded test cell is kept.  Raises FileNotFoundError when there is no notebook.
+    """
+    if notebook is None:
+        notebook = next((p for p in NOTEBOOK_PLACES if p.is_file()), None)
+        if notebook is None:
+            raise FileNotFoundError(f"no quiz notebook found (looked for {', '.join(map(str, NOTEBOOK_PLACES))})")
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"no quiz notebook at {path}")
+    return {q.variable: q.lesson for q in bank.read_question_bank(path)}
+
+
+def _questions_or_none() -> dict[str, str]:
+    try:
+        return read_questions()
+    except FileNotFoundError:
+        return {}
+
+
+#: ``{"q1": "<lesson — topic>", ...}``: each question (in order) and the lesson
+#: that teaches it, read from the quiz notebook when this module is imported ({} without one).
+LESSONS: dict[str, str] = _questions_or_none()
+#: The names of the answer variables, in order.
+QUESTIONS: tuple[str, ...] = tuple(LESSONS)
+
 
 _EXTRA_QUESTION = re.compile(r"^q([1-9][0-9]*)$")
 _MAX_SHOWN = 40  # characters of an invalid value echoed back to the student
@@ -92,7 +124,7 @@ def _extra_questions(items: Mapping[str, Any]) -> list[str]:
     extra = []
     for name in items:
         match = _EXTRA_QUESTION.match(name)
-        if match and int(match.group(1)) > len(QUESTIONS):
+        if match and name not in LESSONS:
             extra.append(name)
     return sorted(extra, key=lambda name: int(name[1:]))
 

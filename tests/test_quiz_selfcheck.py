@@ -191,3 +191,26 @@ def test_lesson_pointers_do_not_hint_at_the_right_option():
         giveaway -= _stems(question)
         pointer = _stems(quiz.LESSONS[f"q{n}"].split("—", 1)[1])
         assert not giveaway & pointer, (n, giveaway & pointer)
+
+
+def test_questions_are_read_from_the_notebook_not_typed_twice(tmp_path):
+    """The self-check's questions and lesson pointers come from the quiz notebook (any wording, any number
+    of questions): a copy with one more question is read as such; the module types no pointer itself."""
+    text = Path(quiz.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"\b0\d_[a-z_]+ — ", text) and "Taught in: 0" not in text
+    assert quiz.read_questions(SOURCE_NB) == quiz.LESSONS and list(quiz.LESSONS) == list(quiz.QUESTIONS)
+    nb = json.loads(SOURCE_NB.read_text(encoding="utf-8"))
+    last_test = max(i for i, c in enumerate(nb["cells"]) if c["metadata"]["nbgrader"]["grade_id"].endswith("_test"))
+    extra = json.loads(json.dumps(nb["cells"][last_test]))
+    old = extra["metadata"]["nbgrader"]["grade_id"][: -len("_test")]
+    extra["metadata"]["nbgrader"]["grade_id"] = "q99_test"
+    source = "".join(extra["source"]) if isinstance(extra["source"], list) else extra["source"]
+    source = re.sub(r"# Taught in: .+", "# Taught in: 99_new_lesson — a new topic", source).replace(old, "q99")
+    extra["source"] = source
+    nb["cells"].append(extra)
+    copy = tmp_path / "autoencoder_quiz.ipynb"
+    copy.write_text(json.dumps(nb), encoding="utf-8")
+    read = quiz.read_questions(copy)
+    assert list(read) == [*quiz.QUESTIONS, "q99"] and read["q99"] == "99_new_lesson — a new topic"
+    with pytest.raises(FileNotFoundError):
+        quiz.read_questions(tmp_path / "missing.ipynb")
