@@ -381,7 +381,7 @@ def mean_ci(values: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float =
     times. The interval says how far the *mean* could move with another sample of the same size
     from the same source; it is not a range for single samples. For a difference between two methods
     scored on the same samples pass the per-sample differences (a paired bootstrap).
-    Taught in: 04_medical_image_denoising.
+    Taught in: 01_background, 04_medical_image_denoising.
     """
     arr = _as_float(values, "values").ravel()
     if not 0.0 < level < 1.0:

@@ -5,6 +5,7 @@ notebook cell, then run `make export`; tests/test_lessons_export.py fails when t
 """
 
 import numpy as np
+from course_utils import metrics
 
 __all__ = ["helix_points", "nearest_neighbour_mse", "bootstrap_mean_difference"]
 
@@ -45,10 +46,7 @@ def bootstrap_mean_difference(errors_a, errors_b, n_boot=1000, seed=0):
     """Mean of ``errors_a - errors_b`` (paired: one error per test sample each) and its 95 % bootstrap interval.
 
     Lesson 01 (FAQ 9): resample the test samples with replacement ``n_boot`` times, recompute the mean
-    difference each time, and keep the middle 95 %. Returns ``(mean, low, high)``.
+    difference each time, and keep the middle 95 % (``metrics.mean_ci``). Returns ``(mean, low, high)``.
     """
     diff = np.asarray(errors_a, dtype="float64") - np.asarray(errors_b, dtype="float64")
-    rng = np.random.default_rng(seed)
-    means = np.array([diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(n_boot)])
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(diff.mean()), float(low), float(high)
+    return metrics.mean_ci(diff, n_boot=n_boot, seed=seed)
