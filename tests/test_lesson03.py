@@ -57,3 +57,20 @@ def test_anomaly_scores_rank_malignant_rows_higher(rows):
     for name, s in scores.items():
         assert s.shape == (120,), name
         assert roc_auc_score(labels, s) > 0.75, f"{name}: higher must mean more anomalous"
+
+
+def test_the_notebook_chooses_on_validation_rows_and_reports_on_test_rows():
+    """Thresholds and the widget's detector come from validation rows; the test rows only report."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "03_breast_cancer_autoencoder.ipynb"
+    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    thresholds = next(c for c in code if re.search(r"^thresholds = ", c, re.M))
+    assert "val_scores" in thresholds and "test_scores" not in thresholds.split("\n")[0]
+    widget = next(c for c in code if "threshold_explorer(" in c)
+    choice = next(line for line in widget.splitlines() if line.startswith("best_ae ="))
+    assert "val_auc" in choice and "aucs" not in choice, choice
+    assert "malignant_va" in widget
