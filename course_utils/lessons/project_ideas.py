@@ -15,9 +15,9 @@ def starter_autoencoder(n_inputs, code_size, hidden=32, *, activation="elu", out
                         loss="mse", learning_rate=3e-3):
     """Dense autoencoder n_inputs -> hidden -> code_size (linear) -> hidden -> n_inputs, compiled.
 
-    Taught in: 06_project_ideas (the model of the table and signal starters; lesson 03 trains the
-    same shape on the breast-cancer table). Returns ``(autoencoder, encoder)``; the encoder shares
-    the autoencoder's layers, so after ``autoencoder.fit(x, x)`` ``encoder(x)`` gives the codes.
+    Taught in: 06_project_ideas (the model of the table and signal starters; with n_inputs=30,
+    code_size=7 and hidden=32 it has the layers of lesson 03's repaired model, with a linear output).
+    Returns ``(autoencoder, encoder)``; the encoder shares the autoencoder's layers, so after ``autoencoder.fit(x, x)`` ``encoder(x)`` gives the codes.
     """
     inputs = keras.Input(shape=(n_inputs,))
     h = layers.Dense(hidden, activation=activation)(inputs)
