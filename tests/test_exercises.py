@@ -64,12 +64,13 @@ def test_unattempted_says_so_and_does_not_raise(ex_id, placeholder):
 
 
 @pytest.mark.parametrize("ex_id", IDS)
-@pytest.mark.parametrize("junk", ["a string", 3, object(), [1, 2, 3]], ids=["str", "int", "object", "list"])
-def test_wrong_types_never_raise(ex_id, junk):
+def test_wrong_types_never_raise(ex_id):
+    """Every junk type goes through the same path of a check: one case per exercise, all junk inside."""
     ex = EXERCISES[ex_id]
-    out = io.StringIO()
-    assert exercises.check(ex_id, *[junk] * len(ex.answers), out=out) is False
-    assert "✗" in out.getvalue()
+    for junk in ("a string", 3, object(), [1, 2, 3]):
+        out = io.StringIO()
+        assert exercises.check(ex_id, *[junk] * len(ex.answers), out=out) is False, (ex_id, junk)
+        assert "✗" in out.getvalue(), (ex_id, junk)
 
 
 def test_unknown_id_and_wrong_answer_count():
