@@ -368,10 +368,16 @@ def kl_per_unit(z_mean: ArrayLike, z_log_var: ArrayLike) -> np.ndarray:
     Taught in: 05_variational_autoencoders (what beta trades off).  Pass ``vae.encode(x)``'s
     two arrays.  A unit whose KL is near 0 ignores its input (its posterior *is* the prior): it
     is "inactive".  The sum over units is the VAE's ``kl_loss``.  Units above ~0.05 nats are
-    usually counted as active.
+    usually counted as active.  Computed with the lesson's ``kl_divergence`` (one formula, one place).
     """
+    from keras import ops
+
+    from .lessons.variational_autoencoders import kl_divergence  # the formula's one home: lesson 05
+
     mu = _batch(z_mean, "z_mean").astype(np.float64)
     lv = _batch(z_log_var, "z_log_var").astype(np.float64)
     if mu.shape != lv.shape:
         raise ValueError(f"z_mean and z_log_var must have the same shape, got {mu.shape} and {lv.shape}")
-    return np.mean(-0.5 * (1.0 + lv - mu**2 - np.exp(lv)), axis=0)
+    # one latent unit per row: kl_divergence sums over the units of a row, here just that one unit
+    per_unit = ops.convert_to_numpy(kl_divergence(mu.reshape(-1, 1), lv.reshape(-1, 1)))
+    return np.asarray(per_unit, dtype=np.float64).reshape(mu.shape).mean(axis=0)

@@ -28,6 +28,7 @@ def _dense_units(model: keras.Model) -> list[int]:
         (lesson.build_deep_autoencoder, {"code_size": 2, "code_activation": "linear"}, (784,), 2, None),
         (lesson.build_convolutional_autoencoder, {}, (28, 28, 1), 32, 120_769),
         (lesson.build_sparse_autoencoder, {}, (784,), 32, 50_992),
+        (lesson.build_tied_autoencoder, {}, (784,), 32, 25_904),
         (lesson.build_overcomplete_autoencoder, {}, (784,), 1024, 1_607_440),
         (lesson.build_overcomplete_autoencoder, {"input_noise": 0.3}, (784,), 1024, 1_607_440),
     ],
@@ -87,3 +88,17 @@ def test_fast_schedule_warms_up_holds_and_decays():
     assert ours[schedule.total_steps - 1] > 0 and ours[schedule.total_steps] == 0
     opt = keras.optimizers.Adam(learning_rate=schedule)
     assert float(opt.learning_rate) == pytest.approx(0.01 / 110)
+
+
+def test_tied_autoencoder_decodes_with_the_encoders_kernel_transposed():
+    autoencoder, encoder, decoder = lesson.build_tied_autoencoder(output_bias=keras.initializers.Constant(0.25))
+    dense = encoder.layers[-1]
+    tied = autoencoder.layers[-1]
+    assert isinstance(tied, lesson.DenseTranspose) and tied.dense is dense
+    rng = np.random.default_rng(0)
+    dense.kernel.assign(rng.normal(0, 0.1, (784, 32)).astype("float32"))  # change the shared kernel
+    x = rng.uniform(0, 1, (3, 784)).astype("float32")
+    code = np.maximum(x @ dense.kernel.numpy() + dense.bias.numpy(), 0)
+    expected = 1 / (1 + np.exp(-(code @ dense.kernel.numpy().T + 0.25)))
+    np.testing.assert_allclose(autoencoder.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-6)
+    assert [w.shape for w in tied.trainable_weights if w is not dense.kernel and w is not dense.bias] == [(784,)]

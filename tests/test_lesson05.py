@@ -14,6 +14,8 @@ from course_utils import exercises
 from course_utils.lessons.variational_autoencoders import (
     VAE,
     Sampling,
+    build_conv_vae_decoder,
+    build_conv_vae_encoder,
     build_vae_decoder,
     build_vae_encoder,
     kl_divergence,
@@ -52,8 +54,13 @@ def test_sampling_draws_mean_plus_sigma_times_noise():
     np.testing.assert_allclose(z, same_seed)  # a seed makes the noise reproducible
 
 
-def test_encoder_and_decoder_shapes():
-    enc, dec = build_vae_encoder(latent_dim=3), build_vae_decoder(latent_dim=3)
+@pytest.mark.parametrize(
+    ("build_encoder", "build_decoder"),
+    [(build_vae_encoder, build_vae_decoder), (build_conv_vae_encoder, build_conv_vae_decoder)],
+    ids=["dense", "convolutional"],
+)
+def test_encoder_and_decoder_shapes(build_encoder, build_decoder):
+    enc, dec = build_encoder(latent_dim=3), build_decoder(latent_dim=3)
     x = np.random.default_rng(0).uniform(size=(4, 784)).astype("float32")
     z_mean, z_log_var, z = (ops.convert_to_numpy(t) for t in enc(x))
     assert z_mean.shape == z_log_var.shape == z.shape == (4, 3)
@@ -79,7 +86,28 @@ def test_vae_trains_with_fit_and_reports_its_two_loss_terms():
     np.testing.assert_allclose(vae.predict(x[:8], verbose=0), vae.predict(x[:8], verbose=0))
 
 
-@pytest.mark.parametrize(("ex_id", "answer"), [("05-sampling", Sampling), ("05-kl", kl_divergence)])
+def test_the_conv_vae_is_the_tensorflow_tutorials_model():
+    enc, dec = build_conv_vae_encoder(latent_dim=2), build_conv_vae_decoder(latent_dim=2)
+    convs = [(layer.filters, layer.strides) for layer in enc.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convs == [(32, (2, 2)), (64, (2, 2))]
+    transposed = [layer.filters for layer in dec.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
+    assert transposed == [64, 32, 1]
+
+
+def test_kl_per_unit_sums_to_the_lessons_kl():
+    from course_utils import generative
+
+    rng = np.random.default_rng(1)
+    mu, log_var = rng.normal(size=(7, 4)), rng.normal(size=(7, 4))
+    per_unit = generative.kl_per_unit(mu, log_var)
+    assert per_unit.shape == (4,)
+    total = np.mean(ops.convert_to_numpy(kl_divergence(mu.astype("float32"), log_var.astype("float32"))))
+    assert per_unit.sum() == pytest.approx(float(total), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("ex_id", "answer"), [("05-sampling", Sampling), ("05-kl", kl_divergence), ("05-train-step", VAE)]
+)
 def test_the_lessons_own_code_passes_its_exercise(ex_id, answer):
     out = io.StringIO()
     assert exercises.check(ex_id, answer, out=out), out.getvalue()

@@ -210,7 +210,7 @@ def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
 # 02-tied: tied weights, a DenseTranspose layer
 # --------------------------------------------------------------------------------------
 def _tied_solution(keras, layers, ops):
-    class DenseTranspose(layers.Layer):
+    class MyDenseTranspose(layers.Layer):
         """A Dense layer that reuses the kernel of `dense`, transposed (tied weights), with its own bias."""
 
         def __init__(self, dense, activation=None, **kwargs):
@@ -225,11 +225,11 @@ def _tied_solution(keras, layers, ops):
         def call(self, inputs):
             return self.activation(ops.matmul(inputs, ops.transpose(self.dense.kernel)) + self.bias)
 
-    return DenseTranspose
+    return MyDenseTranspose
 
 
 def _tied_variant(keras: Any, layers: Any, ops: Any, *, mistake: str) -> Any:
-    class DenseTranspose(layers.Layer):
+    class MyDenseTranspose(layers.Layer):
         def __init__(self, dense, activation=None, **kwargs):
             super().__init__(**kwargs)
             self.dense = dense
@@ -252,7 +252,7 @@ def _tied_variant(keras: Any, layers: Any, ops: Any, *, mistake: str) -> Any:
                 return self.activation(z)
             return z + self.bias  # mistake == "no activation"
 
-    return DenseTranspose
+    return MyDenseTranspose
 
 
 def _tied_own_kernel(keras, layers, ops):
@@ -279,7 +279,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     "02-tied",
     notebook=NOTEBOOK,
     title="Tied weights: a DenseTranspose layer",
-    answers=("DenseTranspose",),
+    answers=("MyDenseTranspose",),
     solution=_tied_solution,
     context=_keras_context,
     mistakes=(
@@ -289,21 +289,21 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
         Mistake(answer=_tied_no_activation, message="activation", description="ignores the activation argument"),
     ),
 )
-def _check_tied(fb: Feedback, DenseTranspose: Any) -> None:
+def _check_tied(fb: Feedback, MyDenseTranspose: Any) -> None:
     import keras
     from keras import layers
 
-    if not (isinstance(DenseTranspose, type) and issubclass(DenseTranspose, keras.layers.Layer)):
+    if not (isinstance(MyDenseTranspose, type) and issubclass(MyDenseTranspose, keras.layers.Layer)):
         fb.stop(
-            f"DenseTranspose should be a Keras layer class, got {type(DenseTranspose).__name__}",
-            "define it with `class DenseTranspose(layers.Layer):`",
+            f"MyDenseTranspose should be a Keras layer class, got {type(MyDenseTranspose).__name__}",
+            "define it with `class MyDenseTranspose(layers.Layer):`",
         )
     keras.utils.set_random_seed(0)
     _, x_val, _ = _tiny_digits()
     batch = x_val[:16]
     dense = layers.Dense(32, activation="relu")
     code = dense(batch)  # builds the encoder layer: its kernel is (784, 32)
-    layer = DenseTranspose(dense, activation="sigmoid")
+    layer = MyDenseTranspose(dense, activation="sigmoid")
     try:
         out = layer(code)
     except Exception as err:  # the usual cause: multiplying by the kernel without transposing it

@@ -8,8 +8,9 @@ import math
 import keras
 import numpy as np
 from keras import layers
+from keras import ops
 
-__all__ = ["build_syllabus_autoencoder", "mean_pixel_bias", "WarmupHoldDecay", "fast_schedule", "build_deep_autoencoder", "build_convolutional_autoencoder", "build_sparse_autoencoder", "build_overcomplete_autoencoder"]
+__all__ = ["build_syllabus_autoencoder", "mean_pixel_bias", "WarmupHoldDecay", "fast_schedule", "build_deep_autoencoder", "build_convolutional_autoencoder", "build_sparse_autoencoder", "DenseTranspose", "build_tied_autoencoder", "build_overcomplete_autoencoder"]
 
 
 # --- notebooks/02_mnist_autoencoder.ipynb, "The same model as a function"
@@ -128,6 +129,42 @@ def build_sparse_autoencoder(l1=1e-4, encoding_dim=32, output_bias="zeros"):
     encoder = keras.Model(input_img, encoded, name="encoder")
     encoded_input = keras.Input(shape=(encoding_dim,))
     decoder = keras.Model(encoded_input, autoencoder.layers[-1](encoded_input), name="decoder")
+    return autoencoder, encoder, decoder
+
+
+# --- notebooks/02_mnist_autoencoder.ipynb, "Tied weights"
+class DenseTranspose(layers.Layer):
+    """Lesson 02, part 4: a Dense layer that reuses the kernel of `dense`, transposed (tied weights).
+
+    Only its bias (one value per input of `dense`) is new; the kernel is read from `dense` at every call.
+    """
+
+    def __init__(self, dense, activation=None, bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.dense = dense
+        self.activation = keras.activations.get(activation)
+        self.bias_initializer = bias_initializer
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.dense.kernel.shape[0],), initializer=self.bias_initializer,
+                                    name="bias")
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, ops.transpose(self.dense.kernel)) + self.bias)
+
+def build_tied_autoencoder(encoding_dim=32, output_bias="zeros"):
+    """Lesson 02, part 4: the syllabus' model with tied weights (the decoder uses the encoder's kernel, transposed).
+
+    Returns (autoencoder, encoder, decoder), uncompiled.
+    """
+    input_img = keras.Input(shape=(784,))
+    dense = layers.Dense(encoding_dim, activation="relu")
+    encoded = dense(input_img)
+    tied = DenseTranspose(dense, activation="sigmoid", bias_initializer=output_bias)
+    autoencoder = keras.Model(input_img, tied(encoded), name="tied_autoencoder")
+    encoder = keras.Model(input_img, encoded, name="encoder")
+    encoded_input = keras.Input(shape=(encoding_dim,))
+    decoder = keras.Model(encoded_input, tied(encoded_input), name="decoder")
     return autoencoder, encoder, decoder
 
 

@@ -8,7 +8,7 @@ import keras
 from keras import layers, ops
 import tensorflow as tf
 
-__all__ = ["Sampling", "build_vae_encoder", "build_vae_decoder", "kl_divergence", "VAE"]
+__all__ = ["Sampling", "build_vae_encoder", "build_vae_decoder", "kl_divergence", "VAE", "build_conv_vae_encoder", "build_conv_vae_decoder"]
 
 
 # --- notebooks/05_variational_autoencoders.ipynb, "3 · The variational autoencoder"
@@ -56,7 +56,7 @@ def build_vae_decoder(latent_dim):
     return keras.Model(z, outputs, name="decoder")
 
 
-# --- notebooks/05_variational_autoencoders.ipynb, "The VAE model: the loss written as code"
+# --- notebooks/05_variational_autoencoders.ipynb, "Exercise 05-kl · the KL term"
 def kl_divergence(z_mean, z_log_var):
     """KL( N(z_mean, exp(z_log_var)) || N(0, I) ) of each image, in nats: shape (batch,).
 
@@ -64,6 +64,8 @@ def kl_divergence(z_mean, z_log_var):
     """
     return -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
 
+
+# --- notebooks/05_variational_autoencoders.ipynb, "The VAE model: the loss written as code"
 class VAE(keras.Model):
     """A variational autoencoder: encoder -> [z_mean, z_log_var, z], decoder(z) -> image.
 
@@ -116,3 +118,35 @@ class VAE(keras.Model):
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         return {m.name: m.result() for m in self.metrics}
+
+
+# --- notebooks/05_variational_autoencoders.ipynb, "A convolutional VAE"
+def build_conv_vae_encoder(latent_dim):
+    """The convolutional VAE's encoder (TensorFlow tutorial "Convolutional Variational Autoencoder"):
+    784 pixels -> 28 x 28 x 1 -> Conv2D(32, stride 2) -> Conv2D(64, stride 2) -> [z_mean, z_log_var, z].
+
+    Taught in: 05_variational_autoencoders, section 4.
+    """
+    inputs = keras.Input(shape=(784,))
+    h = layers.Reshape((28, 28, 1))(inputs)
+    h = layers.Conv2D(32, 3, strides=2, activation="relu")(h)   # 13 x 13 x 32
+    h = layers.Conv2D(64, 3, strides=2, activation="relu")(h)   # 6 x 6 x 64
+    h = layers.Flatten()(h)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(h)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
+    z = Sampling()([z_mean, z_log_var])
+    return keras.Model(inputs, [z_mean, z_log_var, z], name="conv_encoder")
+
+def build_conv_vae_decoder(latent_dim):
+    """The convolutional VAE's decoder: a code -> Dense(7 x 7 x 32) -> Conv2DTranspose(64, 32, stride 2)
+    -> Conv2DTranspose(1) sigmoid -> 784 pixels in [0, 1].
+
+    Taught in: 05_variational_autoencoders, section 4.
+    """
+    z = keras.Input(shape=(latent_dim,))
+    h = layers.Dense(7 * 7 * 32, activation="relu")(z)
+    h = layers.Reshape((7, 7, 32))(h)
+    h = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(h)   # 14 x 14 x 64
+    h = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)   # 28 x 28 x 32
+    h = layers.Conv2DTranspose(1, 3, padding="same", activation="sigmoid")(h)            # 28 x 28 x 1
+    return keras.Model(z, layers.Flatten()(h), name="conv_decoder")
