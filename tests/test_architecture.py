@@ -258,3 +258,28 @@ def test_taught_in_pointers_name_notebooks_that_use_them():
         elif not re.search(rf"(?<![\w]){re.escape(name)}\b", code[stem]):
             wrong.append(f"course_utils.{module}.{name}: 'Taught in' names {stem}, whose code never uses {name}")
     assert not wrong, "\n".join(wrong)
+
+
+# Modules that are Keras code by design; every other module must import without TensorFlow.
+NEEDS_TENSORFLOW = {"training"}
+
+
+def test_importing_the_package_does_not_import_tensorflow():
+    """Students on Colab pay seconds for every TensorFlow import: `import course_utils` and each light
+    submodule (plotting, widgets, data, metrics, quiz, lessons, exercises, ...) must not start it."""
+    import subprocess
+
+    import course_utils
+
+    light = [m for m in course_utils._SUBMODULES if m not in NEEDS_TENSORFLOW]
+    code = (
+        "import sys, importlib\n"
+        "import course_utils\n"
+        "assert not {'tensorflow', 'keras'} & set(sys.modules), 'import course_utils imported TensorFlow'\n"
+        f"for name in {light!r}:\n"
+        "    importlib.import_module('course_utils.' + name)\n"
+        "    heavy = sorted({'tensorflow', 'keras'} & set(sys.modules))\n"
+        "    assert not heavy, f'course_utils.{name} imported {heavy}'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -1,10 +1,10 @@
 """benchmarks/: the quick mode's code on tiny settings -- the report's structure, not its timings.
 
-One module-scoped run (slow) produces two reports side by side: the TensorFlow sections (speed,
-quality, denoising) run in this process on tiny data and epochs, while the command line
-(``benchmarks/run.py --quick``) runs the subprocess sections (notebook memory, run-all time,
-grading) on a one-cell notebook and two generated quiz submissions in the background.  The other
-tests check the report machinery, the presets and the lesson-code helpers on their own (quick).
+One module-scoped run (slow) of the TensorFlow sections (speed, quality, denoising) in this process on
+tiny data and epochs; the subprocess sections (notebook memory, run-all time, grading) are checked on
+the committed full report (benchmarks/results.json), their machinery where it lives (tests/test_tools.py,
+tests/test_quiz_bench.py).  The other tests check the report machinery, the presets and the lesson-code
+helpers on their own (quick).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from benchmarks.sections import grading, speed
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
+RESULTS = ROOT / "benchmarks" / "results.json"  # the committed full run (`make bench`)
 
 
 TINY_RECIPE = {"epochs": 1, "warmup_epochs": 0.25, "decay_epochs": 0.5}
@@ -68,80 +69,52 @@ def tiny_settings(notebook: Path):
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """Both runs (minutes under load): used only by tests marked slow."""
+    """One tiny real run of the TensorFlow sections (in this process), beside the committed full report.
+
+    The subprocess sections (notebook memory, run-all time, grading) are not run again here: their
+    machinery is tested where it lives (tests/test_tools.py: run_notebooks and the memory limit;
+    tests/test_quiz_bench.py: grading generated submissions), and their report structure is checked on
+    the committed benchmarks/results.json, a real full run."""
     tmp = tmp_path_factory.mktemp("bench")
     notebook = tmp / "01_tiny.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("print(sum(range(10)))")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, notebook)
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    background = subprocess.Popen(
-        [
-            sys.executable,
-            str(RUN),
-            "--quick",
-            "--sections",
-            "memory,course,grading",
-            "--submissions",
-            "2",
-            "--notebooks",
-            str(notebook),
-            "--out-dir",
-            str(tmp / "sub"),
-            "--work-dir",
-            str(tmp / "work-sub"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
+    before = {k: os.environ.get(k) for k in keys}
+    rc_tf = cli.main(
+        ["--sections", "speed,quality,denoising", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
+        settings=tiny_settings(notebook),
     )
-    try:
-        keys = ("COURSE_OFFLINE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")
-        before = {k: os.environ.get(k) for k in keys}
-        rc_tf = cli.main(
-            ["--sections", "speed,quality,denoising", "--out-dir", str(tmp / "tf"), "--work-dir", str(tmp / "work-tf")],
-            settings=tiny_settings(notebook),
-        )
-        env_after = {k: os.environ.get(k) for k in keys}
-        out, _ = background.communicate(timeout=600)
-    finally:
-        if background.poll() is None:
-            background.kill()
-    loaded = {}
-    for name in ("tf", "sub"):
-        loaded[name] = {
-            "json": json.loads((tmp / name / "results.json").read_text()),
-            "md": (tmp / name / "results.md").read_text(),
-        }
+    env_after = {k: os.environ.get(k) for k in keys}
     return {
         "rc_tf": rc_tf,
-        "rc_sub": background.returncode,
-        "out_sub": out,
         "tmp": tmp,
-        "notebook": notebook,
         "env_changed": before != env_after,
-        **loaded,
+        "tf": {
+            "json": json.loads((tmp / "tf" / "results.json").read_text()),
+            "md": (tmp / "tf" / "results.md").read_text(),
+        },
+        "full": {"json": json.loads(RESULTS.read_text()), "md": RESULTS.with_suffix(".md").read_text()},
     }
 
 
-def sections(reports):
-    return {sec["id"]: sec for name in ("tf", "sub") for sec in reports[name]["json"]["sections"]}
+def sections(reports, name="tf"):
+    return {sec["id"]: sec for sec in reports[name]["json"]["sections"]}
 
 
 @pytest.mark.slow
-def test_both_runs_succeed_and_cover_every_section(reports):
+def test_the_run_succeeds_and_the_committed_report_covers_every_section(reports):
     assert reports["rc_tf"] == 0
-    assert reports["rc_sub"] == 0, reports["out_sub"]
-    assert sorted(sections(reports)) == sorted(settings.SECTION_ORDER)
+    assert sorted(sections(reports)) == ["denoising", "quality", "speed"]
+    assert sorted(sections(reports, "full")) == sorted(settings.SECTION_ORDER)
     assert not reports["env_changed"], "main() must restore the environment variables it sets"
 
 
 @pytest.mark.slow
 def test_every_section_states_its_goal_and_whether_it_is_met(reports):
-    for name in ("tf", "sub"):
+    for name in ("tf", "full"):
         md = reports[name]["md"]
         for sec in reports[name]["json"]["sections"]:
             assert sec["error"] is None, sec["error"]
@@ -264,32 +237,29 @@ def test_denoising_section_reports_each_denoiser_against_the_best_filter(reports
 
 @pytest.mark.slow
 def test_notebook_sections_come_from_run_notebooks(reports):
-    secs = sections(reports)
+    """The committed full run: every lesson's memory in both modes, with and without a real limit."""
+    secs = sections(reports, "full")
     mem = secs["memory"]
-    (row,) = mem["tables"][0]["rows"]
-    assert row["notebook"] == "01_tiny.ipynb" and row["fast_mb"] > 0 and row["fast_ok"] == "ok"
-    by_goal = {c["goal"].split(" mode")[0]: c for c in mem["checks"] if "limit" not in c["goal"]}
-    assert by_goal["fast"]["met"] is True and by_goal["student"]["met"] is None  # quick mode skips student mode
-    (limited,) = [c for c in mem["checks"] if "under a real 1,000 MB limit" in c["goal"]]  # fast mode only
-    if "fast_limited" in row:  # a machine that can enforce a memory limit (Linux, root, cgroups)
-        assert limited["met"] is True and limited["measured"].startswith("1/1 ran to the end"), limited
-        assert row["fast_limited"].startswith("ok (") and "RSS" in row["fast_limited"]
-    else:
-        assert limited["met"] is None and "cannot enforce a memory limit" in limited["measured"], limited
+    lessons = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    rows = mem["tables"][0]["rows"]
+    assert {r["notebook"] for r in rows} <= lessons and rows
+    for row in rows:
+        for mode in ("fast", "student"):
+            assert row[f"{mode}_mb"] > 0 and row[f"{mode}_ok"], row
+    goals = " ".join(c["goal"] for c in mem["checks"])
+    assert "under a real 1,000 MB limit" in goals and "peak kernel RSS" in goals
     course = secs["course"]
-    assert [r["mode"] for r in course["tables"][0]["rows"]] == ["fast"]
-    assert course["tables"][0]["rows"][0]["wall_seconds"] > 0
-    assert [c["met"] for c in course["checks"]][1] is None
-    assert (reports["tmp"] / "work-sub" / "executed-fast" / "01_tiny.ipynb").is_file()
+    assert [r["mode"] for r in course["tables"][0]["rows"]] == ["fast", "student"]
+    assert all(r["wall_seconds"] > 0 and r["notebooks"] == len(rows) for r in course["tables"][0]["rows"])
 
 
 @pytest.mark.slow
 def test_grading_scores_every_generated_submission(reports):
-    sec = sections(reports)["grading"]
-    assert sec["data"]["n"] == 2 and sec["data"]["scores_correct"] == 2 and sec["data"]["returncode"] == 0
+    sec = sections(reports, "full")["grading"]
+    assert sec["data"]["n"] >= 100 and sec["data"]["scores_correct"] == sec["data"]["n"]
+    assert sec["data"]["returncode"] == 0 and sec["data"]["per_submission"] > 0
     throughput, correctness = sec["checks"]
-    assert throughput["met"] is None and "not measured" in throughput["measured"]  # the goal needs 100
-    assert correctness["met"] is True
+    assert throughput["met"] is (sec["data"]["grade_seconds"] <= 180) and correctness["met"] is True
 
 
 def test_no_benchmark_file_builds_models_with_the_old_helpers():
