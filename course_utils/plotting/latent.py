@@ -137,22 +137,18 @@ def manifold_grid(
     n: int = 15,
     span: float = 2.5,
     *,
-    grid: ArrayLike | tuple[ArrayLike, ArrayLike] | None = None,
-    latent_dim: int = 2,
-    dims: tuple[int, int] = (0, 1),
-    base_code: ArrayLike | None = None,
-    image_shape: tuple[int, ...] | None = None,
     cmap: str = "gray",
     size: float = 7.0,
+    **grid_options: Any,
 ) -> Figure:
     """The VAE's 2-D latent map: images decoded on a grid of codes, with the code values on the axes.
 
-    Taught in: 05_variational_autoencoders.  Arguments as in :func:`decode_grid`.
+    Taught in: 05_variational_autoencoders.  ``n``, ``span`` and ``grid_options`` (``grid``,
+    ``latent_dim``, ``dims``, ``base_code``, ``image_shape``) as in :func:`decode_grid`.
     Returns a Figure with one axes.
     """
-    canvas, gx, gy = decode_grid(
-        decode_fn, n, span, grid=grid, latent_dim=latent_dim, dims=dims, base_code=base_code, image_shape=image_shape
-    )
+    canvas, gx, gy = decode_grid(decode_fn, n, span, **grid_options)
+    dims = grid_options.get("dims", (0, 1))
     fig, ax = plt.subplots(figsize=(size, size))
     h = canvas.shape[0] // gy.size
     w = canvas.shape[1] // gx.size

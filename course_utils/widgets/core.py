@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..plotting import PALETTE
+
 
 # --------------------------------------------------------------------------------------
 # shared machinery
@@ -86,6 +88,23 @@ def show_figure(output: widgets.Output, fig: Figure, dpi: int = 80) -> None:
             _display(bundle, raw=True)
     else:
         output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+
+def _mark_point(ax: Any, x: float, y: float, *, label: str, marker: str = "o", markersize: float = 10) -> None:
+    """Draw an explorer's current point on ``ax``: one black-edged marker in the course's second colour.
+
+    Used by: the explorers' figure functions (bottleneck, threshold).
+    """
+    ax.plot(
+        [x],
+        [y],
+        marker=marker,
+        markersize=markersize,
+        color=PALETTE[1],
+        markeredgecolor="black",
+        linestyle="none",
+        label=label,
+    )
 
 
 def _summary_html(items: Mapping[str, Any]) -> str:

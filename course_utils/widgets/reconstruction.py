@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from .. import metrics
 from ..plotting import PALETTE, to_image
-from .core import Explorer, _batch_of, _first_output, _summary_html, show_figure
+from .core import Explorer, _batch_of, _first_output, _mark_point, _summary_html, show_figure
 
 
 # --------------------------------------------------------------------------------------
@@ -67,16 +67,7 @@ def bottleneck_figure(state: Mapping[str, Any], *, error_name: str = "reconstruc
     """Error against code size with the selected size highlighted (one axes)."""
     fig, ax = plt.subplots(figsize=(5.0, 3.2))
     ax.plot(state["sizes"], state["errors"], marker="o", color=PALETTE[0])
-    ax.plot(
-        [state["size"]],
-        [state["error"]],
-        marker="D",
-        markersize=11,
-        color=PALETTE[1],
-        markeredgecolor="black",
-        linestyle="none",
-        label=f"code size {state['size']}",
-    )
+    _mark_point(ax, state["size"], state["error"], label=f"code size {state['size']}", marker="D", markersize=11)
     if len(state["sizes"]) > 1 and min(state["sizes"]) > 0 and max(state["sizes"]) / min(state["sizes"]) >= 8:
         ax.set_xscale("log", base=2)
     ax.set_xlabel("code (bottleneck) size")

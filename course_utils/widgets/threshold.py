@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from .. import metrics
 from ..plotting import PALETTE, confusion_matrix_plot
-from .core import Explorer, _summary_html, show_figure
+from .core import Explorer, _mark_point, _summary_html, show_figure
 
 
 # --------------------------------------------------------------------------------------
@@ -41,16 +41,7 @@ def threshold_figure(state: Mapping[str, Any], *, names: tuple[str, str] = ("nor
     confusion_matrix_plot(state, ax=ax_cm, names=names)
     ax_roc.plot([0, 1], [0, 1], color="0.6", linestyle=":")
     ax_roc.plot(state["roc_fpr"], state["roc_tpr"], color=PALETTE[0], label=f"AUC {state['auc']:.3f}")
-    ax_roc.plot(
-        [state["fpr"]],
-        [state["tpr"]],
-        marker="o",
-        markersize=10,
-        color=PALETTE[1],
-        markeredgecolor="black",
-        linestyle="none",
-        label="threshold",
-    )
+    _mark_point(ax_roc, state["fpr"], state["tpr"], label="threshold")
     ax_roc.set_xlabel("false-positive rate")
     ax_roc.set_ylabel("true-positive rate (recall)")
     ax_roc.set_aspect("equal")
