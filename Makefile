@@ -16,6 +16,11 @@ export MALLOC_ARENA_MAX ?= 2
 
 # `make test` runs the notebooks in fast mode unless told otherwise (COURSE_FAST=0 make test).
 TEST_FAST ?= $(if $(COURSE_FAST),$(COURSE_FAST),1)
+# Tests run in parallel (pytest-xdist), one worker a core up to 4 (each imports TensorFlow: ~1 GB);
+# --dist loadfile keeps a file together: a notebook's cells in one kernel, a module's fixtures run once.
+# TEST_WORKERS=0 runs everything in this process (debugging).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 LAB_PORT  ?= 8888
 LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
@@ -33,7 +38,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) requirements/lock.txt pyproject.toml binder/postBuild
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt
 	bash binder/postBuild
 	touch $@
 
@@ -44,11 +49,11 @@ lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 		--ServerApp.port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
-	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax \
-		--cov=course_utils --cov=course_quiz --cov-report=term -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax $(XDIST) \
+		--durations=20 --cov=course_utils --cov=course_quiz --cov-report=term -p no:cacheprovider
 
-test-quick: $(STAMP)  ## the inner loop: unit tests only, no notebooks, no slow tests (a few minutes)
-	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not slow" -q -p no:cacheprovider
+test-quick: $(STAMP)  ## the inner loop: unit tests only, no notebooks, no slow tests (under a minute)
+	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not slow" -q $(XDIST) --durations=20 -p no:cacheprovider
 
 $(DEV_STAMP): $(STAMP) requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
@@ -79,10 +84,10 @@ test-site: $(SITE_STAMP)  ## the built website in headless Chromium + its files 
 	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/site -p no:cacheprovider
 
 test-package: $(STAMP)  ## only the pytest suite (no notebooks)
-	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests $(XDIST) --durations=20 -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
-	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST) -p no:cacheprovider
 
 run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory; MEMORY_LIMIT_MB=1000: under a real limit)
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json \
@@ -116,13 +121,10 @@ two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --release --json build/two-kernels-release.json
 
-lock: $(PY)  ## regenerate requirements/lock.txt from requirements/base.in in a throw-away venv
-	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
-	build/lockenv/bin/pip install --quiet -r requirements/base.in
-	{ sed -n '1,2p' requirements/lock.txt; build/lockenv/bin/pip freeze --exclude-editable | grep -v '^course.utils'; } > build/lock.txt
-	mv build/lock.txt requirements/lock.txt
+lock: $(DEV_STAMP)  ## re-resolve requirements/lock.txt (hashes included) from requirements/base.in with uv, keeping its versions (UPGRADE=1: newest)
+	$(BIN)/uv pip compile requirements/base.in -o requirements/lock.txt --generate-hashes --no-strip-extras --custom-compile-command "make lock" \
+		--python-version 3.11.7 --python-platform x86_64-manylinux_2_28 $(if $(UPGRADE),--upgrade)
 	{ sed -n '1,2p' binder/requirements.txt; sed 1,2d requirements/lock.txt; } > build/binder.txt && mv build/binder.txt binder/requirements.txt
-	rm -rf build/lockenv
 
 clean:  ## remove the venv, build outputs and grading artefacts (keeps your notebooks)
 	rm -rf $(VENV) build .pytest_cache .coverage .mypy_cache .ruff_cache course_utils.egg-info

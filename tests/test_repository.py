@@ -16,12 +16,13 @@ REPO_SLUG = "autoencoder-course/autoencoder-course"
 
 
 def _pins(path: Path) -> dict[str, str]:
+    """``{name: version}`` of a requirements file; a hashed lock's ``--hash`` continuation lines are skipped."""
     pins = {}
     for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
+        line = line.split("#", 1)[0].strip().removesuffix("\\").strip()
+        if not line or line.startswith("--hash="):
             continue
-        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)(?:\[[\w,\-]+\])?==([^\s;]+)", line)  # name[extras]==version
         assert m, f"{path.name}: not an exact pin: {line!r}"
         pins[m.group(1).lower().replace("_", "-").replace(".", "-")] = m.group(2)
     return pins
@@ -153,6 +154,15 @@ def test_one_pinned_stack_everywhere():
     assert "torch" not in lock and "medmnist" not in lock
 
 
+def test_the_lock_carries_a_hash_for_every_pin():
+    """pip installs the lock in hash-checking mode (--require-hashes): every pin needs its files' hashes."""
+    text = (ROOT / "requirements" / "lock.txt").read_text()
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])  # one entry a pin, after the header
+    for entry in entries:
+        assert re.search(r"==\S+ \\\n\s+--hash=sha256:[0-9a-f]{64}", entry), f"no hash for {entry.splitlines()[0]!r}"
+    assert len(entries) == len(_pins(ROOT / "requirements" / "lock.txt"))
+
+
 def test_base_requirements_are_all_locked():
     lock = _pins(ROOT / "requirements" / "lock.txt")
     for line in (ROOT / "requirements" / "base.in").read_text().splitlines():
@@ -195,6 +205,46 @@ def test_every_package_a_notebook_imports_is_declared():
                 if not dists & declared:
                     missing.setdefault(top, path.name)
     assert not missing, f"declare these in requirements/base.in (imported by notebooks): {missing}"
+
+
+def test_every_library_the_package_imports_is_declared():
+    """course_utils and course_quiz declare what they import (pyproject's dependencies or an extra):
+    scipy and pandas were imported but installed only by accident, as other packages' dependencies."""
+    import ast
+    import importlib.metadata as md
+    import sys
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = [*project["dependencies"], *(d for extra in project["optional-dependencies"].values() for d in extra)]
+    declared = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower().replace("_", "-") for d in lines}
+    owners = md.packages_distributions()
+    ours = {"course_utils", "course_quiz", "IPython", "__future__"}
+    missing = {}
+    for package in ("course_utils", "course_quiz"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    tops = [a.name.split(".")[0] for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    tops = [node.module.split(".")[0]]
+                else:
+                    continue
+                for top in tops:
+                    # IPython: the kernel itself, brought by ipywidgets (Colab's must not be reinstalled)
+                    if top in sys.stdlib_module_names or top in ours:
+                        continue
+                    dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                    if not dists & declared:
+                        missing.setdefault(top, path.relative_to(ROOT).as_posix())
+    assert not missing, f"declare these in pyproject.toml (imported by the package): {missing}"
+
+
+def test_the_tensorflow_floor_is_the_tested_version():
+    """The code relies on TensorFlow 2.21 internals: the `tf` extra may not promise older versions."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["tf"]
+    lock = _pins(ROOT / "requirements" / "lock.txt")
+    assert f"tensorflow-cpu>={'.'.join(lock['tensorflow-cpu'].split('.')[:2])}" in extra, extra
+    assert f"keras>={'.'.join(lock['keras'].split('.')[:2])}" in " ".join(extra), extra
 
 
 def test_binder_pins_python_and_installs_the_package():
