@@ -190,16 +190,20 @@ def grade_generated(
     course_dir: str | Path | None = None,
     report: bool = True,
     timeout: float | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Grade ``n`` generated submissions in ``workdir``; return timings and correctness.
 
     Returns a dict with ``n``, ``release_seconds`` (generate_assignment + key scan),
     ``grade_seconds`` (``manage.py grade``: autograde + feedback + CSV, in a subprocess),
-    ``per_submission``, ``grade_cpu_seconds`` (CPU time of the grading processes: about the wall
-    time on an idle machine, since grading runs one submission at a time), ``correct`` (scores
+    ``per_submission``, ``grade_cpu_seconds`` (CPU time of the grading processes and
+    their workers: about the wall time times the workers on an idle machine), ``correct`` (scores
     equal to the expected score), ``all_correct``,
     ``returncode``, ``report_seconds`` (item analysis, if ``report``), ``load_before`` /
-    ``load_after`` (1/5/15-minute load averages), ``cpus`` and ``course_dir`` (the copy).
+    ``load_after`` (1/5/15-minute load averages), ``cpus`` and ``course_dir`` (the copy),
+    ``workers`` (grading processes: ``workers`` if given, else ``manage.py grade``'s default),
+    ``per_minute`` (submissions graded per minute of wall time) and ``worker_peak_mb`` (peak
+    resident memory of each grading worker, MB).
     """
     from .manage import release
 
@@ -217,8 +221,20 @@ def grade_generated(
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     cpu_before = _children_cpu()
     start = time.perf_counter()
+    stats_path = workdir / "grade-stats.json"
+    command = [
+        sys.executable,
+        str(course / "manage.py"),
+        "grade",
+        "--course-dir",
+        str(course),
+        "--stats",
+        str(stats_path),
+    ]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     proc = subprocess.run(
-        [sys.executable, str(course / "manage.py"), "grade", "--course-dir", str(course)],
+        command,
         env=env,
         capture_output=True,
         text=True,
@@ -232,6 +248,7 @@ def grade_generated(
         with csv_path.open(newline="") as handle:
             got = {row["student_id"]: float(row["raw_score"] or 0) for row in csv.DictReader(handle)}
     correct = sum(1 for student, score in expected.items() if got.get(student) == score)
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.is_file() else {}
     result: dict[str, Any] = {
         "n": n,
         "release_seconds": round(release_s, 2),
@@ -241,6 +258,9 @@ def grade_generated(
         "grade_cpu_seconds": round(grade_cpu, 2),
         "all_correct": correct == n and proc.returncode == 0,
         "returncode": proc.returncode,
+        "workers": stats.get("workers", workers),
+        "per_minute": round(60 * n / grade_s, 1) if grade_s else None,
+        "worker_peak_mb": stats.get("worker_peak_mb", []),
         "load_before": load_before,
         "cpus": os.cpu_count(),
         "course_dir": str(course),
@@ -257,9 +277,28 @@ def grade_generated(
     return result
 
 
-if __name__ == "__main__":  # python -m course_quiz.bench N WORKDIR
+def main(argv: list[str] | None = None) -> int:
+    """``python -m course_quiz.bench [N] [WORKDIR] [--workers W] [--no-report]``: prints the JSON summary."""
+    import argparse
     import tempfile
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    where = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="quiz-bench-"))
-    print(json.dumps(grade_generated(count, where), indent=1))
+    parser = argparse.ArgumentParser(description="Grade N generated submissions and print timings as JSON.")
+    parser.add_argument("n", type=int, nargs="?", default=100, help="submissions (default: %(default)s)")
+    parser.add_argument(
+        "workdir", type=Path, nargs="?", default=None, help="work folder (default: a new temporary one)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="grading processes (default: manage.py grade's)")
+    parser.add_argument("--no-report", action="store_true", help="skip the item analysis")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("N must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    where = args.workdir or Path(tempfile.mkdtemp(prefix="quiz-bench-"))
+    result = grade_generated(args.n, where, workers=args.workers, report=not args.no_report)
+    print(json.dumps(result, indent=1))
+    return 0 if result["all_correct"] else 1
+
+
+if __name__ == "__main__":  # python -m course_quiz.bench N WORKDIR [--workers W]
+    sys.exit(main())

@@ -53,6 +53,9 @@ class GradeReport:
     failures: dict[str, str] = field(default_factory=dict)
     csv_path: Path | None = None
     feedback_dir: Path | None = None
+    notes: dict[str, list[str]] = field(default_factory=dict)  # graded, but something was odd
+    workers: int = 1
+    worker_peak_mb: dict[int, float] = field(default_factory=dict)
 
 
 def ensure_tools_on_path() -> None:
@@ -148,15 +151,26 @@ def submitted_students(course_dir: Path) -> list[str]:
 
 
 def grade(
-    course_dir: Path = DEFAULT_COURSE_DIR, *, reveal_answers: bool = False, students: list[str] | None = None, log=print
+    course_dir: Path = DEFAULT_COURSE_DIR,
+    *,
+    reveal_answers: bool = False,
+    students: list[str] | None = None,
+    log=print,
+    workers: int | None = None,
+    progress: bool = False,
 ) -> GradeReport:
     """Autograde every submission, generate feedback and write ``grades.csv``.
 
     Re-running it gives the same scores: each submission is re-graded from scratch
-    (``--force``) and each student appears once in the gradebook and the CSV.
+    (``--force``) and each student appears once in the gradebook and the CSV.  Submissions are
+    checked first (:mod:`course_quiz.intake`: rejected ones are failures with a reason, odd ones
+    get notes) and graded by ``workers`` processes (:mod:`course_quiz.parallel`; default: one
+    per CPU, fewer for small classes); ``progress`` draws a progress bar on stderr.
     """
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins.export import CsvExportPlugin
+
+    from . import intake, parallel
 
     api = make_api(course_dir, reveal_answers=reveal_answers)
     report = GradeReport()
@@ -166,36 +180,20 @@ def grade(
     if not result["success"]:
         raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
 
-    ids = submitted_students(course_dir) if students is None else list(students)
-    for student in ids:
-        folder = Path(course_dir) / "submitted" / student / ASSIGNMENT
-        if not (folder / f"{NOTEBOOK}.ipynb").is_file():
-            found = sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
-            report.failures[student] = (
-                f"{folder} has no {NOTEBOOK}.ipynb (found: {', '.join(found) or 'nothing'}); "
-                f"copy the student's notebook to that name and grade again"
-            )
-            log(f"autograde SKIPPED for {student}: {report.failures[student]}")
-            continue
-        start = time.perf_counter()
-        result = api.autograde(ASSIGNMENT, student, force=True, create=True)
-        report.seconds[student] = time.perf_counter() - start
-        if not result["success"]:
-            report.failures[student] = result.get("error") or result.get("log") or "unknown error"
-            log(f"autograde FAILED for {student}:\n{report.failures[student]}")
+    checked = intake.inspect_submissions(Path(course_dir), students)
+    report.notes = checked.notes
+    for student, reason in checked.rejected.items():
+        report.failures[student] = reason
+        log(f"autograde SKIPPED for {student}: {reason}")
+    ids = list(checked.to_grade) + list(checked.rejected)
 
-    graded = [s for s in ids if s not in report.failures]
-    # All students in one call when grading everyone: the HTML template is loaded once.
-    batches = [(None, graded)] if students is None else [(student, [student]) for student in graded]
-    for student_glob, members in batches:
-        if not members:
-            continue
-        result = api.generate_feedback(ASSIGNMENT, student_glob, force=True)
-        if not result["success"]:
-            error = result.get("error") or result.get("log") or "unknown error"
-            log(f"feedback FAILED for {', '.join(members)}:\n{error}")
-            for student in members:
-                report.failures[student] = "feedback: " + error
+    bar = parallel.Progress(len(checked.to_grade)).update if progress else None
+    pool = parallel.autograde_all(api, checked.to_grade, workers=workers, reveal_answers=reveal_answers, progress=bar)
+    report.seconds.update(pool.seconds)
+    report.workers, report.worker_peak_mb = pool.workers, pool.peak_rss_mb
+    for student, error in pool.failures.items():
+        report.failures[student] = error
+        log(f"{'feedback' if error.startswith('feedback: ') else 'autograde'} FAILED for {student}:\n{error}")
     report.feedback_dir = Path(api.coursedir.root) / api.coursedir.feedback_directory
 
     report.csv_path = Path(api.coursedir.root) / "grades.csv"
@@ -255,6 +253,15 @@ def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_CO
         help="grade: also show the correct letters in the feedback (after the quiz closed)",
     )
     parser.add_argument("--student", action="append", default=None, help="grade: only this student id (repeatable)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="grade: processes grading at once (default: one per CPU, fewer for small classes)",
+    )
+    parser.add_argument(
+        "--stats", type=Path, default=None, help="grade: also write timings and worker memory to this JSON file"
+    )
     args = parser.parse_args(argv)
     course_dir = args.course_dir.resolve()
     # nbgrader's gradebook triggers harmless SQLAlchemy "not in session" warnings.
@@ -285,7 +292,12 @@ def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_CO
         print(item_report.format_summary(result))
         return 0 if result.n_students else 1
 
-    report = grade(course_dir, reveal_answers=args.reveal_answers, students=args.student)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    started = time.perf_counter()
+    report = grade(
+        course_dir, reveal_answers=args.reveal_answers, students=args.student, workers=args.workers, progress=True
+    )
     if not report.seconds and not report.failures:
         print(f"No submissions found in {course_dir / 'submitted'}/<student>/{ASSIGNMENT}/.")
     for student in sorted(set(report.seconds) | set(report.failures)):
@@ -293,6 +305,9 @@ def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_CO
         shown = "FAILED" if student in report.failures else f"{score:g} / {report.max_score:g}"
         took = f"({report.seconds[student]:.1f} s)" if student in report.seconds else ""
         print(f"{student:<30} {shown:>12}   {took}")
+    for student in sorted(report.notes):
+        for note in report.notes[student]:
+            print(f"NOTE {student}: {note}")
     if report.seconds:
         mean = sum(report.seconds.values()) / len(report.seconds)
         print(f"Graded {len(report.seconds)} submission(s), {mean:.2f} s each on average.")
@@ -302,4 +317,13 @@ def main(argv: list[str] | None = None, *, default_course_dir: Path = DEFAULT_CO
         )
         print(f"Item analysis: python {Path(course_dir) / 'manage.py'} report  (or make quiz-report)")
     print(f"Grades: {report.csv_path}")
+    if args.stats:
+        stats = {
+            "workers": report.workers,
+            "seconds": round(time.perf_counter() - started, 3),
+            "graded": len(report.seconds),
+            "failures": len(report.failures),
+            "worker_peak_mb": sorted(round(mb, 1) for mb in report.worker_peak_mb.values()),
+        }
+        args.stats.write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     return 1 if report.failures else 0
