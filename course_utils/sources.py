@@ -47,11 +47,14 @@ __all__ = [
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
-# MedMNIST v3 (Zenodo record 10519652); MD5s as published in MedMNIST's INFO.
+# MedMNIST v3 (Zenodo record 10519652); MD5s as published in MedMNIST's INFO (the 64/128/224-pixel
+# files are MedMNIST+, the same images at larger sizes).
 MEDMNIST_URL = "https://zenodo.org/records/10519652/files/{name}?download=1"
 PNEUMONIAMNIST_FILES = {
     28: ("pneumoniamnist.npz", "28209eda62fecd6e6a2d98b1501bb15f"),
     64: ("pneumoniamnist_64.npz", "8f4eceb4ccffa70c672198ea285246c6"),
+    128: ("pneumoniamnist_128.npz", "05b46931834c231683c68f40c47b2971"),
+    224: ("pneumoniamnist_224.npz", "d6a3c71de1b945ea11211b03746c1fe1"),
 }
 
 IDX_FILES = {
