@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise
+from . import Feedback, Mistake, exercise, function_body
 
 NOTEBOOK = "02_mnist_autoencoder"
 DEEP_SIZES = [128, 64, 32, 64, 128, 784]
@@ -143,19 +143,23 @@ def _time_context() -> dict[str, Any]:
     return {"np": np, "keras": keras}
 
 
+def _time_to_loss_solution():
+    def my_time_to_loss(history, target):
+        """Seconds of training until the validation loss first reached `target` (None if it never did)."""
+        for val_loss, seconds in zip(history.history["val_loss"], history.history["time"]):
+            if val_loss <= target:
+                return seconds
+        return None
+
+    return my_time_to_loss
+
+
 @exercise(
     "02-time-to-loss",
     notebook=NOTEBOOK,
     title="Time to reach a validation loss",
     answers=("my_time_to_loss",),
-    solution='''
-def my_time_to_loss(history, target):
-    """Seconds of training until the validation loss first reached `target` (None if it never did)."""
-    for val_loss, seconds in zip(history.history["val_loss"], history.history["time"]):
-        if val_loss <= target:
-            return seconds
-    return None
-''',
+    solution=_time_to_loss_solution,
     context=_time_context,
     mistakes=(
         Mistake(
@@ -287,25 +291,34 @@ def _deep_context() -> dict[str, Any]:
     }
 
 
-_DEEP_SOLUTION = """
-deep_autoencoder = keras.Sequential([
-    keras.Input(shape=(784,)),
-    layers.Dense(128, activation="relu"),
-    layers.Dense(64, activation="relu"),
-    layers.Dense(32, activation="relu"),           # the code: 32 numbers per image
-    layers.Dense(64, activation="relu"),
-    layers.Dense(128, activation="relu"),
-    layers.Dense(784, activation="sigmoid", bias_initializer=mean_pixel_bias(x_train)),
-])
-# the fast recipe of part 3: warm-up over 1 epoch, decay over the second half
-deep_autoencoder.compile(
-    optimizer=keras.optimizers.Adam(fast_schedule(len(x_train), EPOCHS_DEEP, warmup_epochs=1,
-                                                  decay_epochs=EPOCHS_DEEP / 2)),
-    loss="binary_crossentropy")
-deep_history = deep_autoencoder.fit(x_train, x_train, epochs=EPOCHS_DEEP, batch_size=128, shuffle=True,
-                                    validation_data=(x_val, x_val), verbose=0)
-print(f"validation loss {deep_history.history['val_loss'][-1]:.4f} (to beat: {loss_to_beat:.4f})")
-"""
+_DEEP_ANSWERS = ("deep_autoencoder", "deep_history", "x_train", "x_val", "loss_to_beat")
+
+
+def _deep_solution(keras, layers, x_train, x_val, loss_to_beat, EPOCHS_DEEP, mean_pixel_bias, fast_schedule):
+    # fmt: off
+    deep_autoencoder = keras.Sequential([
+        keras.Input(shape=(784,)),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(32, activation="relu"),           # the code: 32 numbers per image
+        layers.Dense(64, activation="relu"),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(784, activation="sigmoid", bias_initializer=mean_pixel_bias(x_train)),
+    ])
+    # the fast recipe of part 3: warm-up over 1 epoch, decay over the second half
+    deep_autoencoder.compile(
+        optimizer=keras.optimizers.Adam(fast_schedule(len(x_train), EPOCHS_DEEP, warmup_epochs=1,
+                                                      decay_epochs=EPOCHS_DEEP / 2)),
+        loss="binary_crossentropy")
+    deep_history = deep_autoencoder.fit(x_train, x_train, epochs=EPOCHS_DEEP, batch_size=128, shuffle=True,
+                                        validation_data=(x_val, x_val), verbose=0)
+    print(f"validation loss {deep_history.history['val_loss'][-1]:.4f} (to beat: {loss_to_beat:.4f})")
+    return deep_autoencoder, deep_history, x_train, x_val, loss_to_beat
+    # fmt: on
+
+
+# the solution as the student's cell: the typical mistakes below are edits of it
+_DEEP_SOLUTION = function_body(_deep_solution, _DEEP_ANSWERS)
 
 
 def _deep_mistake(replace: str, by: str, fit: str | None = None) -> str:
@@ -319,8 +332,8 @@ def _deep_mistake(replace: str, by: str, fit: str | None = None) -> str:
     "02-deep",
     notebook=NOTEBOOK,
     title="A deep autoencoder 784-128-64-32-64-128-784, trained and validated",
-    answers=("deep_autoencoder", "deep_history", "x_train", "x_val", "loss_to_beat"),
-    solution=_DEEP_SOLUTION,
+    answers=_DEEP_ANSWERS,
+    solution=_deep_solution,
     context=_deep_context,
     mistakes=(
         Mistake(
@@ -443,14 +456,20 @@ def _sparse_context() -> dict[str, Any]:
     return {"np": np, "keras": keras, "layers": layers}
 
 
-_SPARSE_SOLUTION = """
-def build_sparse(l1):
-    input_img = keras.Input(shape=(784,))
-    encoded = layers.Dense(32, activation="relu",
-                           activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code
-    decoded = layers.Dense(784, activation="sigmoid")(encoded)
-    return keras.Model(input_img, decoded), keras.Model(input_img, encoded)
-"""
+def _sparse_solution(keras, layers):
+    # fmt: off
+    def build_sparse(l1):
+        input_img = keras.Input(shape=(784,))
+        encoded = layers.Dense(32, activation="relu",
+                               activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code
+        decoded = layers.Dense(784, activation="sigmoid")(encoded)
+        return keras.Model(input_img, decoded), keras.Model(input_img, encoded)
+    return build_sparse
+    # fmt: on
+
+
+# the solution as the student's cell: the typical mistakes below are edits of it
+_SPARSE_SOLUTION = function_body(_sparse_solution, ("build_sparse",))
 
 
 @exercise(
@@ -458,7 +477,7 @@ def build_sparse(l1):
     notebook=NOTEBOOK,
     title="A sparse code: an L1 activity penalty",
     answers=("build_sparse",),
-    solution=_SPARSE_SOLUTION,
+    solution=_sparse_solution,
     context=_sparse_context,
     mistakes=(
         Mistake(

@@ -43,19 +43,20 @@ def _placeholder(value: Any) -> bool:
 # --------------------------------------------------------------------------------------
 # 05-sampling: the reparameterisation trick as a layer
 # --------------------------------------------------------------------------------------
-_SAMPLING_SOLUTION = '''
-class MySampling(layers.Layer):
-    """z = z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I): one random code per image."""
+def _sampling_solution(keras, layers, ops):
+    class MySampling(layers.Layer):
+        """z = z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I): one random code per image."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.seed_generator = keras.random.SeedGenerator(1)   # new noise at every call, reproducible
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1)  # new noise at every call, reproducible
 
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)  # one eps per image AND unit
-        return z_mean + ops.exp(0.5 * z_log_var) * eps        # exp(0.5 log σ²) = σ, the standard deviation
-'''
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)  # one eps per image AND unit
+            return z_mean + ops.exp(0.5 * z_log_var) * eps  # exp(0.5 log σ²) = σ, the standard deviation
+
+    return MySampling
 
 
 def _sampling_mistake(body: str) -> str:
@@ -71,7 +72,7 @@ def _sampling_mistake(body: str) -> str:
     notebook=NOTEBOOK,
     title="The reparameterisation trick as a Keras layer",
     answers=("MySampling",),
-    solution=_SAMPLING_SOLUTION,
+    solution=_sampling_solution,
     context=_keras_context,
     mistakes=(
         Mistake(
@@ -202,16 +203,20 @@ def _kl_reference(z_mean: np.ndarray, z_log_var: np.ndarray) -> np.ndarray:
     return _numpy(kl_divergence(z_mean, z_log_var))
 
 
+def _kl_solution(ops):
+    def my_kl(z_mean, z_log_var):
+        """KL( N(z_mean, exp(z_log_var)) || N(0, I) ) of each image: one number per row."""
+        return -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
+
+    return my_kl
+
+
 @exercise(
     "05-kl",
     notebook=NOTEBOOK,
     title="The KL term of the VAE loss",
     answers=("my_kl",),
-    solution='''
-def my_kl(z_mean, z_log_var):
-    """KL( N(z_mean, exp(z_log_var)) || N(0, I) ) of each image: one number per row."""
-    return -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
-''',
+    solution=_kl_solution,
     context=_keras_context,
     mistakes=(
         Mistake(
@@ -324,18 +329,22 @@ def _probe_decoder() -> Any:
     return keras.Model(z, out, name="probe_decoder")
 
 
+def _prior_samples_solution(np):
+    def sample_digits(decoder, n=16):
+        """Decode n codes drawn from the prior N(0, I): n brand-new images."""
+        latent_dim = decoder.input_shape[-1]  # 8 for vae8's decoder
+        z = np.random.normal(size=(n, latent_dim)).astype("float32")  # n codes from the prior
+        return decoder.predict(z, verbose=0)  # shape (n, 784)
+
+    return sample_digits
+
+
 @exercise(
     "05-prior-samples",
     notebook=NOTEBOOK,
     title="Sample new digits from the prior",
     answers=("sample_digits",),
-    solution='''
-def sample_digits(decoder, n=16):
-    """Decode n codes drawn from the prior N(0, I): n brand-new images."""
-    latent_dim = decoder.input_shape[-1]                              # 8 for vae8's decoder
-    z = np.random.normal(size=(n, latent_dim)).astype("float32")    # n codes from the prior
-    return decoder.predict(z, verbose=0)                              # shape (n, 784)
-''',
+    solution=_prior_samples_solution,
     context=_keras_context,
     mistakes=(
         Mistake(
