@@ -209,7 +209,7 @@ def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
 # --------------------------------------------------------------------------------------
 # 02-tied: tied weights, a DenseTranspose layer
 # --------------------------------------------------------------------------------------
-def _tied_solution(keras, layers, ops):
+def _tied_solution(keras: Any, layers: Any, ops: Any) -> Any:
     class MyDenseTranspose(layers.Layer):
         """A Dense layer that reuses the kernel of `dense`, transposed (tied weights), with its own bias."""
 

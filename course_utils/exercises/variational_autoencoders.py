@@ -43,7 +43,7 @@ def _placeholder(value: Any) -> bool:
 # --------------------------------------------------------------------------------------
 # 05-sampling: the reparameterisation trick as a layer
 # --------------------------------------------------------------------------------------
-def _sampling_solution(keras, layers, ops):
+def _sampling_solution(keras: Any, layers: Any, ops: Any) -> Any:
     class MySampling(layers.Layer):
         """z = z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I): one random code per image."""
 

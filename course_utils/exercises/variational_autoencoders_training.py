@@ -38,7 +38,7 @@ def _context() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # the worked solution and the typical mistakes (functions of context names)
 # --------------------------------------------------------------------------------------
-def _solution(keras, tf, ops, kl_divergence):
+def _solution(keras: Any, tf: Any, ops: Any, kl_divergence: Any) -> Any:
     class MyVAE(keras.Model):
         """encoder(x) -> [z_mean, z_log_var, z]; decoder(z) -> x_hat; trained with fit(x)."""
 
