@@ -219,22 +219,9 @@ def test_two_lessons_in_two_live_kernels_fit_in_binders_memory(tmp_path):
     assert proc.returncode == 0 and "peak of server + both kernels" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.slow
-@needs_cgroups
-def test_two_lessons_in_student_mode_survive_binders_real_memory_limit(tmp_path):
-    """Issue 16, in student mode: lesson 01 run and left idle, lesson 02 run in a second kernel, the
-    server and both kernels under a real 2,000 MB memory limit (a cgroup, as in a Binder container):
-    every cell runs, and neither kernel is killed."""
-    js = tmp_path / "two.json"
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", COURSE_FAST="0")
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[:2]
-    cmd = [sys.executable, str(ROOT / "tools" / "two_kernels.py"), *map(str, lessons), "--json", str(js)]
-    proc = subprocess.run([*cmd, "--enforce", "yes"], capture_output=True, text=True, env=env, timeout=3000)
-    report = json.loads(js.read_text())
-    assert report["mode"] == "student" and report["errors"] == [], report["errors"]
-    assert report["enforced"]["limit_mb"] == 2000 and report["enforced"]["oom_kills"] == 0, report["enforced"]
-    assert report["first_kernel"]["peak_mb"] > 600 and report["second_kernel"]["peak_mb"] > 600
-    assert proc.returncode == 0 and "real limit (cgroup" in proc.stdout, proc.stdout + proc.stderr
+# Student mode under a real 2,000 MB limit (issue 16) is a measurement of the lessons, not of the tool: it
+# runs lessons 01 and 02 in full (minutes). `make two-kernels` runs exactly that and exits 1 when a kernel
+# is killed or a cell fails; the test above covers the tool's code path in fast mode.
 
 
 @pytest.mark.slow

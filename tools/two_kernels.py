@@ -217,6 +217,15 @@ def kernel_memory(client: BlockingKernelClient, pid: int | None = None) -> dict[
     return {k: round(float(v)) for k, v in json.loads(printed.strip().splitlines()[-1]).items()}
 
 
+def _run_and_measure(out: dict[str, Any], which: str, client: Any, lesson: Path, timeout: int, pid: int | None) -> None:
+    """Run ``lesson`` in the kernel of ``client``; record ``<which>_seconds``, ``<which>_kernel`` and any error."""
+    error, secs = run_lesson(client, lesson, timeout, pid)
+    out[f"{which}_seconds"] = round(secs, 1)
+    if error:
+        out["errors"].append(f"{lesson.name} {error}")
+    out[f"{which}_kernel"] = kernel_memory(client, pid)
+
+
 def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: float | None = None) -> dict[str, Any]:
     """Run ``first`` then ``second`` in two live kernels; memory figures of every phase (MB).
     With ``limit_mb`` the server and its kernels run under that real memory limit (``memory_limit.py``)."""
@@ -242,11 +251,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
                 out["server_alone_mb"] = round(rss_mb(server.proc.pid))
                 id1, k1 = server.open(first, root)
                 pid1 = server.kernel_pid(id1)
-                error, secs = run_lesson(k1, first, timeout, pid1)
-                out["first_seconds"] = round(secs, 1)
-                if error:
-                    out["errors"].append(f"{first.name} {error}")
-                out["first_kernel"] = kernel_memory(k1, pid1)
+                _run_and_measure(out, "first", k1, first, timeout, pid1)
                 time.sleep(SETTLE_SECONDS)
                 out["first_kernel_idle_mb"] = round(rss_mb(pid1)) if pid1 else None
                 if release:
@@ -258,11 +263,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
                 out["idle_total_mb"] = round(total.sample())
                 id2, k2 = server.open(second, root)
                 pid2 = server.kernel_pid(id2)
-                error, secs = run_lesson(k2, second, timeout, pid2)
-                out["second_seconds"] = round(secs, 1)
-                if error:
-                    out["errors"].append(f"{second.name} {error}")
-                out["second_kernel"] = kernel_memory(k2, pid2)
+                _run_and_measure(out, "second", k2, second, timeout, pid2)
                 if not alive(pid1):  # the idle kernel, the student's finished lesson, must survive too
                     out["errors"].append(f"{first.name}: its idle kernel died while {second.name} ran")
                 out["end_total_mb"] = round(total.sample())

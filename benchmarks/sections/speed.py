@@ -49,7 +49,12 @@ def syllabus_recipe(x_train: Any, x_val: Any, epochs: int, seed: int = 42) -> tu
     keras.utils.set_random_seed(seed)
     autoencoder, encoder, _ = build_syllabus_autoencoder()
     autoencoder.compile(optimizer="adam", loss="binary_crossentropy")
-    history = autoencoder.fit(
+    return fit_arrays(autoencoder, x_train, x_val, epochs), encoder
+
+
+def fit_arrays(autoencoder: Any, x_train: Any, x_val: Any, epochs: int) -> Any:
+    """Lesson 02's ``fit`` on the arrays: batch 128, shuffled, the validation images, a per-epoch clock."""
+    return autoencoder.fit(
         x_train,
         x_train,
         epochs=epochs,
@@ -59,7 +64,6 @@ def syllabus_recipe(x_train: Any, x_val: Any, epochs: int, seed: int = 42) -> tu
         verbose=0,
         callbacks=[EpochLogger(epochs, print_lines=False)],
     )
-    return history, encoder
 
 
 def faster_recipe(autoencoder: Any, x_train: Any, x_val: Any, recipe: dict[str, Any], batches: bool = False) -> Any:
@@ -72,18 +76,9 @@ def faster_recipe(autoencoder: Any, x_train: Any, x_val: Any, recipe: dict[str, 
         steps_per_execution=16,
     )
     epochs = recipe["epochs"]
-    clock = EpochLogger(epochs, print_lines=False)
     if not batches:
-        return autoencoder.fit(
-            x_train,
-            x_train,
-            epochs=epochs,
-            batch_size=BATCH_SIZE,
-            shuffle=True,
-            validation_data=(x_val, x_val),
-            verbose=0,
-            callbacks=[clock],
-        )
+        return fit_arrays(autoencoder, x_train, x_val, epochs)
+    clock = EpochLogger(epochs, print_lines=False)
     train_ds = make_dataset(x_train, batch_size=BATCH_SIZE, shuffle=True, seed=0)
     val_ds = make_dataset(x_val, batch_size=BATCH_SIZE, shuffle=False)
     return autoencoder.fit(train_ds, epochs=epochs, validation_data=val_ds, shuffle=False, verbose=0, callbacks=[clock])

@@ -46,6 +46,13 @@ class Explorer(widgets.VBox):
         self.renders += 1
         return self.state
 
+    def watch(self, *controls: widgets.Widget) -> Explorer:
+        """Redraw whenever one of ``controls`` changes its value, draw once now, return the explorer."""
+        for control in controls:
+            control.observe(self.update, names="value")
+        self.update()
+        return self
+
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
     """Render a Figure to PNG bytes (used to show figures inside widgets)."""

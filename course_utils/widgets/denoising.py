@@ -127,6 +127,4 @@ def denoising_explorer(
         return st
 
     box = Explorer({"level": slider}, refresh)
-    slider.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(slider)

@@ -111,9 +111,7 @@ def latent_slider_explorer(
             value_w.value = new_value  # triggers the value observer, which redraws
 
     dim_w.observe(on_dim, names="value")
-    value_w.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(value_w)
 
 
 # --------------------------------------------------------------------------------------
@@ -219,7 +217,4 @@ def latent_plane_explorer(
         return st
 
     box = Explorer({"z0": z0_w, "z1": z1_w}, refresh)
-    z0_w.observe(box.update, names="value")
-    z1_w.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(z0_w, z1_w)

@@ -125,9 +125,7 @@ def bottleneck_explorer(
         return st
 
     box = Explorer({"size": slider}, refresh)
-    slider.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(slider)
 
 
 # --------------------------------------------------------------------------------------
@@ -215,6 +213,4 @@ def digit_explorer(
         return st
 
     box = Explorer({"index": slider}, refresh)
-    slider.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(slider)

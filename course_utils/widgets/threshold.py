@@ -97,6 +97,4 @@ def threshold_explorer(
         return st
 
     box = Explorer({"threshold": slider}, refresh)
-    slider.observe(box.update, names="value")
-    box.update()
-    return box
+    return box.watch(slider)
