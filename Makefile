@@ -81,7 +81,7 @@ site-fast: $(SITE_STAMP)  ## the same in fast mode (what CI builds and tests)
 
 test-site: $(SITE_STAMP)  ## the built website in headless Chromium + its files (links, buttons, no answers); build it first
 	bash tools/install_browser.sh $(PY)
-	COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/site -p no:cacheprovider
+	COURSE_SITE_TESTS=1 COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/site -p no:cacheprovider
 
 test-package: $(STAMP)  ## only the pytest suite (no notebooks)
 	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests $(XDIST) --durations=20 -p no:cacheprovider
