@@ -59,6 +59,23 @@ def rewrite_repo_links(text: str, base: str) -> str:
     return re.sub(r"(\[[^\]]*\])\(([^)\s]+)\)", fix, text)
 
 
+def hide_answer_key(text: str) -> str:
+    """The instructors' guide illustrates the answer rule with real questions (``q4 = 'c'``): on the
+    website, an inline-code example that assigns a question its correct letter names ``qN`` instead."""
+    from course_quiz import bank
+
+    key = {
+        q.variable: q.key
+        for q in bank.read_question_bank(ROOT / "quizzes" / "source" / "autoencoder_quiz" / "autoencoder_quiz.ipynb")
+        if q.key
+    }
+    leaking = [v for v, k in key.items() if re.search(rf"\b{v}\s*=\s*['\"]{k}['\"]", text)]
+    if not leaking:
+        return text
+    names = re.compile(r"\b(" + "|".join(map(re.escape, leaking)) + r")\b")
+    return re.sub(r"`[^`\n]+`", lambda m: names.sub("qN", m.group(0)), text)
+
+
 def quiz_release() -> Path:
     """The student version of the quiz, made by nbgrader from a copy of the course folder."""
     release_nb = QUIZ_COURSE / "release" / "autoencoder_quiz" / "autoencoder_quiz.ipynb"
@@ -120,7 +137,7 @@ def stage() -> dict[str, int]:
     for nb in lessons:
         counts["lessons"] += write_if_changed(SRC / "notebooks" / nb.name, nb.read_bytes())
     counts["quiz"] += write_if_changed(SRC / "quiz" / "autoencoder_quiz.ipynb", quiz_release().read_bytes())
-    guide = rewrite_repo_links((ROOT / "quizzes" / "README.md").read_text(encoding="utf-8"), "quizzes")
+    guide = hide_answer_key(rewrite_repo_links((ROOT / "quizzes" / "README.md").read_text(encoding="utf-8"), "quizzes"))
     counts["guide"] += write_if_changed(SRC / "instructors.md", guide.encode())
     counts["api"] += write_if_changed(SRC / "api.md", api_page(api_modules()).encode())
     return counts

@@ -76,6 +76,7 @@ html_theme = "sphinx_book_theme"
 html_title = "Autoencoders course"
 html_static_path = ["_static", str(BUILD / "site-vendor")]
 html_css_files = ["course.css"]
+html_favicon = "_static/favicon.svg"  # else the browser asks for /favicon.ico (a 404 in the console)
 html_copy_source = True
 html_sourcelink_suffix = ""  # _sources/notebooks/NN_x.ipynb is the notebook itself (the download link)
 html_last_updated_fmt = None
@@ -86,6 +87,7 @@ html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,
     "navigation_with_keys": False,
+    "default_mode": "auto",  # without it the theme's script logs "Got invalid theme mode" on every page
     "show_toc_level": 2,
     # Binder/Colab buttons are ours (site_links): the URLs of the README's lesson table.
     "launch_buttons": {},
@@ -111,10 +113,9 @@ def _vendor_mathjax() -> None:
 _vendor_mathjax()  # before Sphinx checks html_static_path
 
 
-_WIDGET_TEXT = re.compile(
-    r'<div class="cell_output docutils container">\s*<div class="output text_plain highlight-myst-ansi notranslate">'
-    r'<div class="highlight"><pre><span></span>(?:interactive|HBox|VBox|Tab|Box|Output|IntSlider|FloatSlider|Dropdown)'
-    r"\(children=.*?</pre></div>\s*</div>",
+_WIDGET_TEXT = re.compile(  # a widget's text/plain view, e.g. "Explorer(children=(SelectionSlider(..."
+    r'<div class="output text_plain highlight-myst-ansi notranslate"><div class="highlight"><pre><span></span>'
+    r"[A-Za-z_]\w*\(children=.*?</pre></div>\s*</div>",
     re.S,
 )
 
