@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 from ._checks import input_shape as check_input_shape
 from ._checks import int_at_least, is_real, positive_float, positive_int, sizes
 from ._checks import seed as check_seed
+from .runtime import forget_traced_steps
 
 __all__ = [
     "build_digit_classifier",
@@ -186,8 +187,7 @@ def train_digit_classifier(
         batches, epochs=epochs, shuffle=False, verbose=0, callbacks=[EpochLogger(epochs, print_lines=bool(verbose))]
     )
     # The compiled training function is not needed to classify; dropping it saves memory (Binder).
-    # Keras rebuilds it if the model is trained again.
-    model.train_function = model.test_function = model.predict_function = None
+    forget_traced_steps(model)
     info = {"train_accuracy": _accuracy(model, xa, ya)}
     if val is not None:
         info["val_accuracy"] = _accuracy(model, *val)

@@ -33,6 +33,7 @@ __all__ = [
     "data_dir",
     "environment_report",
     "fast_mode",
+    "forget_traced_steps",
     "import_tensorflow_quietly",
     "in_binder",
     "in_colab",
@@ -250,6 +251,18 @@ def forget_finished_trainings(*_: Any) -> int:
         gc.collect()
     _return_freed_memory()  # after every cell: a few milliseconds
     return len(names)
+
+
+def forget_traced_steps(*models: Any) -> None:
+    """Drop the traced training, evaluation and prediction steps of trained Keras ``models``.
+
+    Used by: :func:`course_utils.generative.train_digit_classifier` (a classifier that only classifies
+    afterwards) and, after every cell, :func:`forget_finished_trainings` (training steps only).  The
+    models still predict; Keras traces a step again when it is needed.  The one place that knows which
+    traced functions a Keras model keeps.
+    """
+    for model in models:
+        model.train_function = model.test_function = model.predict_function = None
 
 
 def _drop_traced_training_steps() -> int:
