@@ -4,9 +4,8 @@ Taught in:
 
 * ``01_background`` / ``02_mnist_autoencoder`` — PCA reconstruction with ``k``
   components (the linear special case of an autoencoder);
-* ``06_project_ideas`` — anomaly scores from PCA reconstruction error (IsolationForest and
-  One-Class SVM scores are used by the breast-cancer benchmark; lesson 03 writes its own
-  with scikit-learn);
+* ``06_project_ideas`` — anomaly scores from PCA reconstruction error (lesson 03 and the
+  breast-cancer benchmark write IsolationForest and One-Class SVM with scikit-learn themselves);
 * ``04_medical_image_denoising`` — classical denoisers (Gaussian, median, total
   variation, non-local means) behind one call, each tuned on validation images.
 
@@ -38,8 +37,6 @@ __all__ = [
     "tune_filter",
     "best_classical_filters",
     "bm3d_available",
-    "isolation_forest_scores",
-    "ocsvm_scores",
     "pca_error_scores",
 ]
 
@@ -528,49 +525,6 @@ def best_classical_filters(
 # --------------------------------------------------------------------------------------
 # anomaly-detection baselines
 # --------------------------------------------------------------------------------------
-def isolation_forest_scores(
-    x_train: ArrayLike, x_test: ArrayLike, seed: int = 0, *, n_estimators: int = 200
-) -> np.ndarray:
-    """IsolationForest anomaly scores of ``x_test`` (fitted on normal ``x_train``); higher = more anomalous.
-
-    Used by: :mod:`benchmarks.sections.quality.breast_cancer`.  The score is ``-score_samples``: samples that
-    random trees isolate in few splits score high.
-    """
-    from sklearn.ensemble import IsolationForest
-
-    xtr, s_tr = _as_2d(x_train, "x_train")
-    xte, s_te = _as_2d(x_test, "x_test")
-    _check_same_features(s_tr, s_te)
-    model = IsolationForest(n_estimators=n_estimators, random_state=seed).fit(xtr)
-    return -model.score_samples(xte)
-
-
-def ocsvm_scores(
-    x_train: ArrayLike,
-    x_test: ArrayLike,
-    nu: float = 0.05,
-    gamma: str | float = "scale",
-    *,
-    kernel: str = "rbf",
-) -> np.ndarray:
-    """One-Class SVM anomaly scores of ``x_test`` (fitted on normal ``x_train``); higher = more anomalous.
-
-    Used by: :mod:`benchmarks.sections.quality.breast_cancer`.  The score is ``-decision_function``: positive
-    outside the learned boundary.  ``nu`` bounds the fraction of training samples treated as
-    outliers (0 < nu <= 1).  Scale features first (MinMax / standard) — the RBF kernel is
-    distance-based.
-    """
-    from sklearn.svm import OneClassSVM
-
-    if not 0.0 < nu <= 1.0:
-        raise ValueError(f"nu must be in (0, 1], got {nu}")
-    xtr, s_tr = _as_2d(x_train, "x_train")
-    xte, s_te = _as_2d(x_test, "x_test")
-    _check_same_features(s_tr, s_te)
-    model = OneClassSVM(nu=nu, gamma=gamma, kernel=kernel).fit(xtr)
-    return -model.decision_function(xte)
-
-
 def pca_error_scores(x_train: ArrayLike, x_test: ArrayLike, k: int, *, kind: str = "mse") -> np.ndarray:
     """PCA reconstruction error of each ``x_test`` sample (PCA-k fitted on normal ``x_train``).
 

@@ -250,23 +250,11 @@ def anomaly_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_anomaly_scores_rank_anomalies_higher(anomaly_data) -> None:
     x_train, x_test, labels = anomaly_data
-    scores = {
-        "iforest": B.isolation_forest_scores(x_train, x_test, seed=0, n_estimators=50),
-        "ocsvm": B.ocsvm_scores(x_train, x_test, nu=0.05),
-        "pca": B.pca_error_scores(x_train, x_test, k=2),
-    }
-    for name, s in scores.items():
-        assert s.shape == (40,), name
-        assert M.roc_auc(labels, s) > 0.9, name
-    again = B.isolation_forest_scores(x_train, x_test, seed=0, n_estimators=50)
-    np.testing.assert_array_equal(scores["iforest"], again)
+    s = B.pca_error_scores(x_train, x_test, k=2)
+    assert s.shape == (40,) and M.roc_auc(labels, s) > 0.9
 
 
 def test_anomaly_score_errors(anomaly_data) -> None:
     x_train, x_test, _ = anomaly_data
-    with pytest.raises(ValueError, match="nu"):
-        B.ocsvm_scores(x_train, x_test, nu=0.0)
     with pytest.raises(ValueError, match="same per-sample shape"):
-        B.isolation_forest_scores(x_train, x_test[:, :3])
-    with pytest.raises(ValueError, match="same per-sample shape"):
-        B.ocsvm_scores(x_train, x_test[:, :3])
+        B.pca_error_scores(x_train, x_test[:, :3], k=2)
