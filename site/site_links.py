@@ -14,6 +14,12 @@ ORG_REPO = "autoencoder-course/autoencoder-course"
 REPOSITORY = f"https://github.com/{ORG_REPO}"
 LESSON_PAGE = re.compile(r"^notebooks/(\d\d_[a-z0-9_]+)$")
 
+# The notebooks' own badge images, served from the site (a reader's browser asks no third party).
+BADGES = {
+    "https://colab.research.google.com/assets/colab-badge.svg": "badge-colab.svg",
+    "https://mybinder.org/badge_logo.svg": "badge-binder.svg",
+}
+
 WIDGET_NOTE = (
     '<div class="admonition note course-widget-note"><p class="admonition-title">Interactive widget</p>'
     "<p>This output is an interactive widget (sliders): it needs a running kernel. Open the lesson on "
