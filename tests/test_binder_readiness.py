@@ -16,6 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -120,6 +121,7 @@ def test_every_pinned_package_accepts_binders_python():
     assert not rejected, f"these pins do not install on Binder's Python {python}: {rejected}"
 
 
+@pytest.mark.slow  # a subprocess that imports TensorFlow or starts a kernel: `make test`, not test-quick
 def test_binder_start_configures_the_server_to_cull_idle_kernels(tmp_path):
     """Issue 16: a finished lesson's idle kernel (TensorFlow loaded) must not hold memory forever on Binder.
 

@@ -69,6 +69,7 @@ def test_encoder_and_decoder_shapes(build_encoder, build_decoder):
     assert out.shape == (4, 784) and out.min() >= 0 and out.max() <= 1
 
 
+@pytest.mark.slow  # a subprocess that imports TensorFlow or starts a kernel: `make test`, not test-quick
 def test_vae_trains_with_fit_and_reports_its_two_loss_terms():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)

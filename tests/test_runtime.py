@@ -287,6 +287,7 @@ def test_forget_finished_trainings_also_returns_freed_memory_to_the_system(monke
     assert calls == [0, 0]
 
 
+@pytest.mark.slow  # a subprocess that imports TensorFlow or starts a kernel: `make test`, not test-quick
 def test_setup_runs_tensorflow_ops_one_at_a_time_when_it_still_can():
     """runtime.setup asks TensorFlow for one operation at a time (less scratch memory at once); once
     TensorFlow has run an operation the setting is fixed, and the call says so instead of failing."""

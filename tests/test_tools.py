@@ -90,6 +90,7 @@ def test_memory_limit_kills_a_process_that_goes_over_it_and_spares_one_that_fits
         assert not path.exists(), "the cgroup must be removed afterwards"
 
 
+@pytest.mark.slow  # a subprocess that imports TensorFlow or starts a kernel: `make test`, not test-quick
 @needs_cgroups
 def test_run_notebooks_under_a_memory_limit_fails_the_notebook_whose_kernel_is_killed(tmp_path):
     big = _notebook(tmp_path / "01_big.ipynb", [ALLOCATE.format(mb=1000)])
@@ -159,6 +160,7 @@ def test_memory_limit_writes_cgroup_v2_files(tmp_path):
             (limit.path / name).unlink(missing_ok=True)
 
 
+@pytest.mark.slow  # a subprocess that imports TensorFlow or starts a kernel: `make test`, not test-quick
 @pytest.mark.parametrize("value", ["ture"])
 def test_tools_reject_a_mistyped_course_fast_like_the_kernels(tmp_path, monkeypatch, value):
     """COURSE_FAST=ture used to run student mode in run_notebooks.py while the kernels raised."""
