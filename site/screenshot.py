@@ -40,7 +40,11 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=args.chromium, headless=True)
             page = browser.new_page(viewport={"width": 1200, "height": 760})
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/notebooks/{args.lesson}.html")
-            page.evaluate("() => { const i = document.querySelector('article img'); if (i) window.scrollTo(0, 0); }")
+            # the first figure the lesson drew, in the middle of the window
+            page.evaluate(
+                "() => { const i = document.querySelector('article img[src*=\"_images/\"]');"
+                " if (i) i.scrollIntoView({block: 'center'}); }"
+            )
             page.wait_for_timeout(1500)
             page.screenshot(path=str(args.out))
             browser.close()
