@@ -28,7 +28,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: site site-fast test-site
 .PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
-        export quiz-release grade quiz-report two-kernels bench bench-quick bench-denoising
+        export quiz-release grade quiz-report two-kernels bench bench-quick bench-denoising hub-demo test-hub
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -104,6 +104,20 @@ quiz-release: $(STAMP)  ## instructor: build the student version of the quiz int
 
 grade: $(STAMP)  ## instructor: autograde quizzes/submitted/, feedback into quizzes/feedback/, quizzes/grades.csv
 	$(PY) quizzes/manage.py grade
+
+# The JupyterHub demo's extra tools, on demand: jupyterhub (PyPI, on top of the lock) and
+# configurable-http-proxy (npm) into build/hub/node_modules.
+HUB_STAMP := build/hub/.installed
+$(HUB_STAMP): $(STAMP) requirements/hub.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/hub.txt
+	mkdir -p build/hub && npm install --silent --no-audit --no-fund --prefix build/hub configurable-http-proxy@5.3.0
+	touch $@
+
+hub-demo: $(HUB_STAMP)  ## a class on a real JupyterHub (127.0.0.1): release, fetch, submit, grade, feedback (~3 min); HUB_SERVE=1: log in yourself
+	$(PY) hub/demo.py $(if $(HUB_SERVE),serve,run) --json build/hub/summary.json
+
+test-hub: $(HUB_STAMP)  ## the JupyterHub round trip as a test (installs jupyterhub + configurable-http-proxy first)
+	COURSE_HUB_TESTS=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/hub -p no:cacheprovider -rs
 
 quiz-report: $(STAMP)  ## instructor, after grade: item analysis -> quizzes/item_analysis.csv, item_analysis.png
 	MPLBACKEND=Agg $(PY) quizzes/manage.py report

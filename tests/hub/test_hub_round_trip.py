@@ -1,0 +1,96 @@
+"""A class on a real JupyterHub (hub/demo.py), issue 31.
+
+The round trip needs ``jupyterhub`` (requirements/hub.txt) and ``configurable-http-proxy`` (npm)
+and takes a few minutes, so it runs when ``COURSE_HUB_TESTS=1`` (``make test-hub`` installs both
+and sets it; a named CI step).  Without them it is skipped with the reason.  The configuration
+checks at the top need neither.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "hub" / "jupyterhub_config.py"
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location("hub_demo", REPO / "hub" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def hub_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("HUB_STATE", str(tmp_path))
+    return PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+
+
+def test_hub_listens_on_loopback_only_and_admits_the_demo_users_only(tmp_path, monkeypatch):
+    c = hub_config(tmp_path, monkeypatch)
+    assert c.JupyterHub.ip == c.JupyterHub.hub_ip == c.Spawner.ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url.startswith("http://127.0.0.1:")
+    assert c.Authenticator.allowed_users == {"teacher", "alice", "bob", "carol"}
+    assert c.Authenticator.admin_users == {"teacher"}
+    assert c.JupyterHub.spawner_class == "simple" and c.JupyterHub.authenticator_class == "dummy"
+    assert c.SimpleLocalProcessSpawner.home_dir_template == str(tmp_path / "home" / "{username}")
+    assert c.JupyterHub.db_url == f"sqlite:///{tmp_path / 'state' / 'jupyterhub.sqlite'}"
+    assert c.JupyterHub.cleanup_servers is True and "services" not in c.JupyterHub  # no token unless asked
+
+
+def test_users_get_the_documented_nbgrader_configuration(tmp_path):
+    demo = load_demo()
+    paths = demo.prepare(tmp_path)
+    exchange = paths["exchange"]
+    assert oct(exchange.stat().st_mode & 0o7777) == "0o1777"
+    for student in demo.STUDENTS:
+        text = (paths[f"home:{student}"] / ".jupyter" / "nbgrader_config.py").read_text()
+        assert f'c.Exchange.root = "{exchange}"' in text and 'course_id = "autoencoders"' in text
+        assert f'student_id = "{student}"' in text and "load_subconfig" not in text
+        assert not list(paths[f"home:{student}"].rglob("*.ipynb"))  # nothing of the quiz before the release
+    teacher = (paths["home:teacher"] / ".jupyter" / "nbgrader_config.py").read_text()
+    assert f'load_subconfig("{paths["course_dir"]}/nbgrader_config.py")' in teacher and "student_id" not in teacher
+    assert (paths["course_dir"] / "source" / "autoencoder_quiz" / "autoencoder_quiz.ipynb").is_file()
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get("COURSE_HUB_TESTS") != "1":
+        return "the JupyterHub round trip runs with COURSE_HUB_TESTS=1 (make test-hub installs jupyterhub and configurable-http-proxy)"
+    missing = load_demo().missing_tools()
+    return f"missing: {'; '.join(missing)} (make test-hub installs them)" if missing else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+def test_a_class_on_jupyterhub_end_to_end(tmp_path, monkeypatch):
+    demo = load_demo()
+    monkeypatch.setenv("HUB_PROXY", str(demo.proxy_path()))  # installed under build/hub by make test-hub
+    hub = demo.Hub(state=tmp_path / "hub", log=lambda *a: print(*a, file=sys.stderr))
+    with hub:
+        summary = demo.round_trip(hub)
+        pids = hub.tree_pids()
+    assert hub.left_behind == []
+    assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    # the students saw the released quiz in their servers' assignment list before fetching it
+    assert summary["listed_before_fetch"] == {s: ["released"] for s in demo.STUDENTS}
+    # grades exact: all right, half right, one broken answer cell
+    assert summary["exact"], summary["scores"]
+    assert summary["scores"] == {"alice": 10.0, "bob": 5.0, "carol": 9.0}
+    for student in demo.STUDENTS:
+        assert len(summary["feedback"][student]) == 1, student
+        page = Path(summary["feedback"][student][0]).read_text(encoding="utf-8")
+        assert "q1: correct" in page or "q1: not correct" in page
+    assert "q1: not correct" in Path(summary["feedback"]["carol"][0]).read_text(encoding="utf-8")
+    assert summary["key_leaks"] == []
+    # hub, proxy and four servers, all on the loopback interface
+    assert len(summary["listening"]) >= 6
+    assert {address for address, _ in summary["listening"]} == {"127.0.0.1"}
+    assert summary["seconds"]["total"] < 300
