@@ -53,8 +53,10 @@ def rewrite_repo_links(text: str, base: str) -> str:
         target = match.group(2)
         if re.match(r"^(https?:|mailto:|#)", target):
             return match.group(0)
-        path = os.path.normpath(os.path.join(base, target.split("#")[0]))
-        return f"{match.group(1)}({REPO_BLOB}{path})"
+        path, _, fragment = target.partition("#")
+        return (
+            f"{match.group(1)}({REPO_BLOB}{os.path.normpath(os.path.join(base, path))}{'#' * bool(fragment)}{fragment})"
+        )
 
     return re.sub(r"(\[[^\]]*\])\(([^)\s]+)\)", fix, text)
 
@@ -160,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(HERE), "-d", str(DOCTREES), "-q"]
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(HERE), "-d", str(DOCTREES)]
     cmd += args.sphinx_opts.split() + [str(SRC), str(OUT)]
     print(f"site: staged in {staged_s:.1f} s ({counts}); building ({'fast' if fast else 'student'} mode) …", flush=True)
     proc = subprocess.run(cmd, env=env, cwd=ROOT)

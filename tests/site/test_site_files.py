@@ -202,3 +202,35 @@ def test_the_leak_scanner_finds_each_kind_of_leak(tmp_path: Path, secrets) -> No
     assert any(p.startswith(f"solution.txt: solution of exercise {ex_id}") for p in problems), problems
     assert not [p for p in problems if p.startswith("clean.html")], problems
     shutil.rmtree(tmp_path)
+
+
+# --------------------------------------------------------------------------------------- the build script
+
+
+def _build_module():  # site/build.py, loaded by path (site/ is not a package)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_site_build", ROOT / "site" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_guide_on_the_website_names_no_correct_letter(secrets) -> None:
+    build = _build_module()
+    guide = (ROOT / "quizzes" / "README.md").read_text(encoding="utf-8")
+    shown = build.hide_answer_key(guide)
+    for q, letter in secrets.answer_key.items():
+        assert not re.search(rf"\b{q}\s*=\s*['\"]{letter}['\"]", shown), q
+    assert build.hide_answer_key("`q1 = 'a'` and `q4_test`") == "`q1 = 'a'` and `q4_test`"  # not the key: kept
+    q, letter = next(iter(secrets.answer_key.items()))
+    assert build.hide_answer_key(f"e.g. `{q} = '{letter}'`") == f"e.g. `qN = '{letter}'`"
+
+
+def test_repository_links_of_the_guide_point_at_github() -> None:
+    build = _build_module()
+    text = "[config](nbgrader_config.py), [top](../README.md#quiz), [web](https://x.org/a), [here](#part)"
+    assert build.rewrite_repo_links(text, "quizzes") == (
+        f"[config]({build.REPO_BLOB}quizzes/nbgrader_config.py), [top]({build.REPO_BLOB}README.md#quiz), "
+        "[web](https://x.org/a), [here](#part)"
+    )
