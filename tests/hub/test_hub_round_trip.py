@@ -94,3 +94,24 @@ def test_a_class_on_jupyterhub_end_to_end(tmp_path, monkeypatch):
     assert len(summary["listening"]) >= 6
     assert {address for address, _ in summary["listening"]} == {"127.0.0.1"}
     assert summary["seconds"]["total"] < 300
+
+
+def _documented_block(first_line: str) -> str:
+    import re
+
+    readme = (REPO / "quizzes" / "README.md").read_text(encoding="utf-8")
+    found = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if b.startswith(first_line)]
+    assert len(found) == 1, first_line
+    return found[0]
+
+
+def test_the_demo_uses_the_guides_nbgrader_configuration():
+    """quizzes/README.md section 8's two blocks are the demo's files, paths aside (plus the demo's identity line)."""
+    demo = load_demo()
+    students = _documented_block("# nbgrader_config.py for every user").splitlines()[1:]
+    assert students == demo.STUDENT_CONFIG.format(course="autoencoders", exchange="/srv/nbgrader/exchange").splitlines()
+    teacher = _documented_block("# ~/.jupyter/nbgrader_config.py of each instructor").splitlines()[1:]
+    load = [line for line in teacher if line.startswith("load_subconfig(")]
+    course_dir = "/home/jupyter-teacher/autoencoder-course/quizzes"
+    assert load == [demo.TEACHER_CONFIG.format(course="x", exchange="y", course_dir=course_dir).splitlines()[-1]]
+    assert demo.DEMO_IDENTITY.startswith("c.CourseDirectory.student_id") and "demo only" in demo.DEMO_IDENTITY
