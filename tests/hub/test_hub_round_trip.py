@@ -115,3 +115,56 @@ def test_the_demo_uses_the_guides_nbgrader_configuration():
     course_dir = "/home/jupyter-teacher/autoencoder-course/quizzes"
     assert load == [demo.TEACHER_CONFIG.format(course="x", exchange="y", course_dir=course_dir).splitlines()[-1]]
     assert demo.DEMO_IDENTITY.startswith("c.CourseDirectory.student_id") and "demo only" in demo.DEMO_IDENTITY
+
+
+def browser_sees_the_released_quiz(hub, student: str = "alice", shots: Path = REPO / "build" / "screenshots") -> None:
+    """Headless Chromium logs in at the hub as ``student``, opens JupyterLab and the nbgrader Assignment List."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"), headless=True
+        )
+        try:
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(120_000)
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", student)
+            page.fill("#password_input", os.environ.get("HUB_PASSWORD", "autoencoders"))
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{student}/**")
+            page.goto(f"{hub.url}/user/{student}/lab")
+            menu = page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+            menu.wait_for(state="visible")
+            for _ in range(5):
+                menu.click()
+                try:
+                    page.wait_for_selector(".lm-Menu .lm-Menu-item", state="visible", timeout=3000)
+                    break
+                except Exception:  # noqa: BLE001 - a pop-up took the click: close it, try again
+                    page.keyboard.press("Escape")
+            page.click(".lm-Menu .lm-Menu-itemLabel:text-is('Assignment List')")
+            released = page.locator("#released_assignments_list")
+            released.get_by_text("autoencoder_quiz").first.wait_for(state="visible", timeout=60_000)
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"hub-{student}-assignment-list.png"))
+        finally:
+            chromium.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+def test_a_student_sees_the_quiz_in_jupyterlab_through_the_hub(tmp_path, monkeypatch):
+    pytest.importorskip("playwright", reason="Playwright's client: tools/install_browser.sh (make test-browser)")
+    if not Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")).exists():
+        pytest.skip("no Chromium: tools/install_browser.sh installs Debian's chromium")
+    demo = load_demo()
+    monkeypatch.setenv("HUB_PROXY", str(demo.proxy_path()))
+    hub = demo.Hub(state=tmp_path / "hub", log=lambda *a: print(*a, file=sys.stderr))
+    with hub:
+        for user in (demo.TEACHER, "alice"):
+            hub.start_server(user)
+        demo.as_teacher(hub, str(demo.BIN / "python"), "manage.py", "release")
+        demo.as_teacher(hub, str(demo.BIN / "nbgrader"), "release_assignment", demo.ASSIGNMENT)
+        browser_sees_the_released_quiz(hub, "alice")
+    assert hub.left_behind == []
