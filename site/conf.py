@@ -57,6 +57,8 @@ nb_execution_timeout = int(os.environ.get("COURSE_SITE_CELL_TIMEOUT", "1200"))
 nb_execution_raise_on_error = os.environ.get("COURSE_SITE_KEEP_GOING", "0") in ("", "0")
 nb_execution_show_tb = True
 nb_execution_excludepatterns = ["quiz/*"]  # the quiz is shown, never run (it has no outputs to show)
+# e.g. COURSE_SITE_NO_EXECUTE="notebooks/04_*": pages shown without running them (while a lesson is being rewritten)
+nb_execution_excludepatterns += os.environ.get("COURSE_SITE_NO_EXECUTE", "").split()
 nb_merge_streams = True
 # ipywidgets need a live kernel: MyST-NB would load require.js and the widget manager from a CDN
 # and show an empty box. No widget JavaScript; the widget's text view is replaced by a note
