@@ -27,6 +27,7 @@ LAB_ARGS  ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: site site-fast test-site
+.PHONY: weights
 .PHONY: help install lab test test-quick test-browser test-package test-notebooks lint run-all run-all-fast clean lock \
         export quiz-release grade quiz-report two-kernels bench bench-quick bench-denoising hub-demo test-hub
 
@@ -127,6 +128,9 @@ bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whol
 
 bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-quick/
 	$(PY) benchmarks/run.py --quick
+
+weights: $(STAMP)  ## lesson 04's pretrained denoiser: its own code trained longer on the X-rays in COURSE_DATA_DIR (~20-30 min on 2 cores)
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m course_utils.pretrained.train
 
 bench-denoising: $(STAMP)  ## lesson 04's comparison alone, on the medical images the loader finds (~5 min) → results.md
 	$(PY) benchmarks/run.py --sections denoising --update

@@ -24,6 +24,7 @@ quiz      a self-check of quiz answers for students without nbgrader
 dicom_io  read a DICOM image as floats and write a denoised copy back (lesson 04)
 generative sample-quality measures and latent-space helpers (lesson 05)
 synthetic clearly labelled simulated data for the project starters (lesson 06)
+pretrained lesson 04's pretrained blind X-ray denoiser (``pretrained.denoiser()``), weights + card
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ _SUBMODULES = (
     "synthetic",
     "lessons",
     "exercises",
+    "pretrained",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

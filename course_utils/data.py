@@ -265,8 +265,8 @@ def load_medical_images(
     Taught in: 04_medical_image_denoising.
 
     ``source="pneumoniamnist"`` — PneumoniaMNIST chest X-rays (MedMNIST
-    ``.npz``) from ``$COURSE_DATA_DIR``, the cache or Zenodo (``size`` 28 or
-    64); ``"mri"`` — axial slices of nilearn's bundled MRI template (any
+    ``.npz``) from ``$COURSE_DATA_DIR``, the cache or Zenodo (``size`` 28, or
+    64, 128 or 224 for the larger MedMNIST+ files ``pneumoniamnist_<size>.npz``); ``"mri"`` — axial slices of nilearn's bundled MRI template (any
     ``size`` ≥ 8); ``"auto"`` — the X-rays if available, else the MRI slices.
     Prints one line saying which.  Labels: pneumonia (1) / normal (0) for the
     X-rays, slice index for the MRI.

@@ -8,7 +8,7 @@ these helpers only make that output readable and comparable:
 * :func:`time_to_loss` reads from such a history how long training took to reach a loss;
 * :func:`make_dataset` feeds arrays batch by batch through a ``tf.data`` pipeline (reshuffled every
   epoch, never copied into one big tensor), with an optional per-batch ``transform``;
-* :func:`as_dataset` feeds a ``keras.utils.PyDataset`` to ``fit`` the same way (lesson 04).
+* :func:`as_dataset` feeds a ``keras.utils.PyDataset`` to ``fit`` the same way (used by :func:`make_dataset`).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def make_dataset(
 def as_dataset(batches: Any, element_spec: Any = None, prefetch: int = 2) -> Any:
     """Feed a ``keras.utils.PyDataset`` (or :class:`ArrayBatches`) to ``fit`` through ``tf.data``.
 
-    Taught in: 04_medical_image_denoising.  Every pass over the dataset asks ``batches[i]`` for
+    Used by: :func:`make_dataset`.  Every pass over the dataset asks ``batches[i]`` for
     ``i = 0 … len(batches) − 1`` in order, then calls ``batches.on_epoch_end()`` (if it has one) — what
     Keras does with a PyDataset.  Why not pass the PyDataset itself?  Keras then wraps it in
     ``tf.data.Dataset.from_generator``, and on our 2-core CPU machines training ran two to three times

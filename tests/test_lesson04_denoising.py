@@ -112,15 +112,10 @@ def test_psnr_loss_is_minus_the_psnr_of_each_image():
     np.testing.assert_allclose(-loss, metrics.psnr(x, y), rtol=1e-4)
 
 
-def test_mean_ci_and_gain_rows():
+def test_gain_rows_pair_images_and_split_by_class():
     rng = np.random.default_rng(0)
-    values = rng.normal(1.0, 0.5, size=400)
-    mean, low, high = L.mean_ci(values, n_boot=500, seed=0)
-    assert low < mean < high and abs(mean - values.mean()) < 1e-12
-    assert 0.05 < high - low < 0.2  # about 4 standard errors (0.5 / 20)
-    assert L.mean_ci(np.ones(10))[1:] == (1.0, 1.0)
     psnr_a, psnr_b = rng.normal(30, 1, 50), rng.normal(28, 1, 50)
-    scores = {("c", "filter"): {"PSNR": psnr_b}, ("c", "net"): {"PSNR": psnr_a}}
+    scores = {("c", "filter"): {"PSNR": psnr_b}, ("c", "net"): {"PSNR": psnr_a}, ("c", "slow"): {"PSNR": psnr_b[:20]}}
     labels = np.array([0, 1] * 25)
     rows = L.gain_rows(
         scores, {"c": "filter"}, ["net"], n_boot=200, labels=labels, classes={0: "normal", 1: "pneumonia"}
@@ -129,6 +124,10 @@ def test_mean_ci_and_gain_rows():
     assert [r["n"] for r in rows] == [50, 25, 25]
     assert abs(rows[0]["gain (dB)"] - (psnr_a - psnr_b).mean()) < 1e-9
     assert rows[0]["gain low"] < rows[0]["gain (dB)"] < rows[0]["gain high"]
+    # a reference scored on the first 20 images only (BM3D, the slow filters): paired on those 20
+    (row,) = L.gain_rows(scores, {"c": "slow"}, ["net"], n_boot=200)
+    assert row["n"] == 20 and abs(row["gain (dB)"] - (psnr_a[:20] - psnr_b[:20]).mean()) < 1e-9
+    assert row["PSNR of method"] == pytest.approx(psnr_a[:20].mean())
 
 
 @pytest.mark.slow
@@ -143,8 +142,19 @@ def test_denoising_table_runs_on_any_medical_images():
         np.zeros(8, int),
         source="synthetic test images",
     )
+    pre = L.build_residual_denoiser(filters=(4, 8))  # stands in for the pretrained model
     result = L.denoising_table(
-        med, n_train=24, epochs=1, batches=2, batch_size=8, tune_images=4, slow_filter_images=4, n_boot=50
+        med,
+        n_train=24,
+        epochs=1,
+        batches=2,
+        batch_size=8,
+        tune_images=4,
+        slow_filter_images=4,
+        n_boot=50,
+        pretrained_model=pre,
+        bm3d_images=2,
+        bm3d_tune_images=1,
     )
     assert result["source"] == "synthetic test images" and result["n_train"] == 24 and result["n_test"] == 8
     methods = {r["method"] for r in result["rows"]}
@@ -156,13 +166,19 @@ def test_denoising_table_runs_on_any_medical_images():
         "nlm",
         "bottleneck noisy→clean",
         "residual noisy→clean",
+        "pretrained residual",
     } <= methods
+    if "bm3d" in methods:  # BM3D on the first 2 test images, told the level; the headline can pick it
+        assert all(r["n"] == 2 for r in result["rows"] if r["method"] == "bm3d")
+        assert set(result["bm3d"]) == set(L.CONDITIONS)
     assert {r["condition"] for r in result["rows"]} == set(L.CONDITIONS)
     for r in result["rows"]:
         assert r["PSNR low"] <= r["PSNR"] <= r["PSNR high"]
-        assert r["n"] == (
-            4 if r["method"] in ("tv", "nlm") and result["best_filter"][r["condition"]] != r["method"] else 8
-        )
+        slow = r["method"] in ("tv", "nlm") and result["best_filter"][r["condition"]] != r["method"]
+        assert r["n"] == (2 if r["method"] == "bm3d" else 4 if slow else 8)
     gains = result["gains"]
-    assert len(gains) == 2 * len(L.CONDITIONS)
+    assert len(gains) == 3 * len(L.CONDITIONS)  # synthetic images: no classes
     assert all(g["best filter"] in ("gaussian", "median", "tv", "nlm") for g in gains)
+    headline = result["headline"]
+    assert {g["best filter"] for g in headline} <= {"gaussian", "median", "tv", "nlm", "bm3d"}
+    assert all(g["n"] == (2 if g["best filter"] == "bm3d" else 8) for g in headline)

@@ -11,7 +11,7 @@ import numpy as np
 from keras import layers
 from course_utils import metrics
 
-__all__ = ["noisy_versions", "tune_filters", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "mean_ci", "score_rows", "gain_rows", "denoising_table"]
+__all__ = ["noisy_versions", "tune_filters", "bm3d_grid", "make_pairs", "NoisyPairs", "psnr_loss", "build_bottleneck_denoiser", "build_residual_denoiser", "train_denoiser", "apply_denoiser", "denoise_all", "image_scores", "score_rows", "gain_rows", "denoising_table"]
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "2 · Noise models"
@@ -46,6 +46,15 @@ def tune_filters(noisy_val, clean_val, max_images=48, grids=FILTER_GRIDS):
     (a seeded subset) are used.  Taught in lesson 04, section 4 — never tune on the test split.
     """
     return {m: baselines.tune_filter(m, noisy_val, clean_val, grid, max_images=max_images) for m, grid in grids.items()}
+
+
+# --- notebooks/04_medical_image_denoising.ipynb, "BM3D — the strongest classical denoiser"
+def bm3d_grid(condition, factors=(0.8, 1.0, 1.25)):
+    """BM3D's tuning grid for one noise condition of CONDITIONS: the true noise level — Gaussian σ, or the
+    photon count of Poisson noise — times each factor (chosen on validation images)."""
+    kind, level = CONDITIONS[condition]
+    known = {"sigma": [level]} if kind == "gaussian" else {"photons": [round(1 / level**2)]}
+    return {**known, "sigma_factor": list(factors)}
 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "5 · Training pairs"
@@ -194,44 +203,36 @@ def image_scores(clean, denoised):
     return {"MSE": np.mean((denoised - clean) ** 2, axis=tuple(range(1, clean.ndim))),
             "PSNR": metrics.psnr(clean, denoised), "SSIM": metrics.ssim(clean, denoised)}
 
-def mean_ci(values, n_boot=1000, seed=0):
-    """Mean of per-image ``values`` and its 95 % bootstrap interval: (mean, low, high).
-
-    Resamples the images with replacement ``n_boot`` times.  For a difference between two methods pass
-    the per-image differences (a paired bootstrap).
-    """
-    values = np.asarray(values, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(values.mean()), float(low), float(high)
-
 def score_rows(scores, n_boot=1000, seed=0):
     """One row per (condition, method) of ``scores`` {(condition, method): image_scores(...)}, with
-    n and the mean and 95 % interval of MSE, PSNR and SSIM."""
+    n and the mean and 95 % bootstrap interval of MSE, PSNR and SSIM (``metrics.mean_ci``)."""
     rows = []
     for (condition, method), s in scores.items():
         row = {"condition": condition, "method": method, "n": len(s["PSNR"])}
         for metric, values in s.items():
-            row[metric], row[metric + " low"], row[metric + " high"] = mean_ci(values, n_boot, seed)
+            row[metric], row[metric + " low"], row[metric + " high"] = metrics.mean_ci(values, n_boot, seed)
         rows.append(row)
     return rows
 
-def gain_rows(scores, best_filter, denoisers, n_boot=1000, seed=0, labels=None, classes=None):
-    """PSNR gain (dB) of each denoiser over the condition's best filter (chosen on validation),
-    paired image by image, with its 95 % bootstrap interval.  With ``labels`` and ``classes``
-    ({label: name}) one row per class as well."""
+def gain_rows(scores, reference, denoisers, n_boot=1000, seed=0, labels=None, classes=None):
+    """PSNR gain (dB) of each denoiser over each condition's reference method ({condition: method},
+    chosen on validation), paired image by image on the test images both were scored on (the first n),
+    with its 95 % bootstrap interval.  With ``labels`` and ``classes`` ({label: name}) one row per class
+    as well."""
     rows = []
     groups = {"all": None} if not classes else {"all": None, **{name: k for k, name in classes.items()}}
-    for condition, reference in best_filter.items():
-        ref = scores[condition, reference]["PSNR"]
+    for condition, ref_method in reference.items():
         for method in denoisers:
-            diff = scores[condition, method]["PSNR"] - ref
+            ours, ref = scores[condition, method]["PSNR"], scores[condition, ref_method]["PSNR"]
+            n = min(len(ours), len(ref))
+            ours, ref = ours[:n], ref[:n]
             for group, label in groups.items():
-                keep = np.ones(len(diff), bool) if label is None else np.asarray(labels)[:len(diff)] == label
-                gain, low, high = mean_ci(diff[keep], n_boot, seed)
-                rows.append({"condition": condition, "method": method, "best filter": reference, "images": group,
-                             "n": int(keep.sum()), "PSNR of method": float(scores[condition, method]["PSNR"][keep].mean()),
+                keep = np.ones(n, bool) if label is None else np.asarray(labels)[:n] == label
+                if not keep.any():             # no test image of this class among the n
+                    continue
+                gain, low, high = metrics.mean_ci(ours[keep] - ref[keep], n_boot, seed)
+                rows.append({"condition": condition, "method": method, "best filter": ref_method, "images": group,
+                             "n": int(keep.sum()), "PSNR of method": float(ours[keep].mean()),
                              "PSNR of best filter": float(ref[keep].mean()),
                              "gain (dB)": gain, "gain low": low, "gain high": high})
     return rows
@@ -239,39 +240,61 @@ def gain_rows(scores, best_filter, denoisers, n_boot=1000, seed=0, labels=None, 
 
 # --- notebooks/04_medical_image_denoising.ipynb, "11 · The whole comparison in one call"
 def denoising_table(med, *, n_train=None, epochs=12, batches=32, batch_size=32, tune_images=48,
-                    slow_filter_images=208, n_test=None, n_boot=1000, seed=1, verbose=0):
+                    slow_filter_images=208, n_test=None, n_boot=1000, seed=1, verbose=0,
+                    pretrained_model=None, bm3d_images=None, bm3d_tune_images=8):
     """Lesson 04's comparison in one call (used by the benchmark).
 
     ``med``: an ``ImageData`` from ``course_utils.data.load_medical_images`` (X-rays or the MRI fallback).
     Trains the bottleneck and the residual denoiser noisy → clean on ``n_train`` training images
-    (random subset; ``None`` = all) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the four classical filters on validation images, and
-    scores everything on the (first ``n_test``) test images under every condition of CONDITIONS.
-    Returns ``{"source", "n_train", "n_test", "rows", "gains", "best_filter", "train_seconds"}``:
-    ``rows`` as :func:`score_rows` (mean MSE / PSNR / SSIM with 95 % intervals), ``gains`` as
-    :func:`gain_rows` (PSNR gain over the best filter chosen on validation, with its interval).
+    (random subset; ``None`` = all) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the
+    four classical filters (and BM3D, if installed, on ``bm3d_tune_images`` images) on validation images,
+    and scores everything on the (first ``n_test``) test images under every condition of CONDITIONS — BM3D
+    on the first ``bm3d_images`` (``None`` = all, 0 = skip BM3D), ``pretrained_model`` (a Keras model,
+    optional) on all of them.
+    Returns ``{"source", "n_train", "n_test", "rows", "gains", "headline", "best_filter", "best_classical",
+    "train_seconds", "bm3d"}``: ``rows`` as :func:`score_rows` (mean MSE / PSNR / SSIM with 95 % intervals),
+    ``gains`` as :func:`gain_rows` (PSNR gain over the best of the four filters chosen on validation, with
+    its interval, per class too for the X-rays), ``headline`` the same over the best classical method
+    chosen on validation, BM3D included.
     """
     import time
 
     pick = np.sort(np.random.default_rng(0).permutation(len(med.x_train))[:n_train])
     x_train, x_val, x_test = med.x_train[pick], med.x_val, med.x_test[:n_test]
     noisy_val, noisy_test = noisy_versions(x_val, seed=100), noisy_versions(x_test, seed=200)
-    scores, best, seconds = {}, {}, {}
+    use_bm3d = baselines.bm3d_available() and bm3d_images != 0
+    scores, best, best_classical, seconds, bm3d = {}, {}, {}, {}, {}
     for c in CONDITIONS:
         tuned = tune_filters(noisy_val[c], x_val, max_images=tune_images)
-        best[c] = max(tuned, key=lambda m: tuned[m][1])
+        best[c] = best_classical[c] = max(tuned, key=lambda m: tuned[m][1])
         scores[c, "noisy input"] = image_scores(x_test, noisy_test[c])
         for m, (params, _) in tuned.items():
             n = None if m in ("gaussian", "median") or m == best[c] else slow_filter_images
             scores[c, m] = image_scores(x_test[:n], baselines.denoise(noisy_test[c][:n], m, **params))
+        if use_bm3d:
+            bm3d[c] = baselines.tune_filter("bm3d", noisy_val[c], x_val, bm3d_grid(c), max_images=bm3d_tune_images)
+            out = baselines.denoise(noisy_test[c][:bm3d_images], "bm3d", **bm3d[c][0])
+            scores[c, "bm3d"] = image_scores(x_test[:bm3d_images], out)
+            if bm3d[c][1] > tuned[best[c]][1]:
+                best_classical[c] = "bm3d"
+    nets = {}
     for name, build in (("bottleneck noisy→clean", build_bottleneck_denoiser), ("residual noisy→clean", build_residual_denoiser)):
         keras.utils.set_random_seed(seed)
-        model = build(x_train.shape[1:])
+        nets[name] = build(x_train.shape[1:])
         start = time.perf_counter()
-        train_denoiser(model, x_train, "clean", epochs=epochs, batches=batches, batch_size=batch_size, seed=seed,
+        train_denoiser(nets[name], x_train, "clean", epochs=epochs, batches=batches, batch_size=batch_size, seed=seed,
                        verbose=verbose)
         seconds[name] = time.perf_counter() - start
+    if pretrained_model is not None:
+        nets["pretrained residual"] = pretrained_model
+    for name, model in nets.items():
         for c, out in denoise_all(model, noisy_test).items():
             scores[c, name] = image_scores(x_test, out)
+    classes = {0: "normal", 1: "pneumonia"} if "X-ray" in med.source else None
+    labels = med.y_test[:len(x_test)]
     return {"source": med.source, "n_train": len(x_train), "n_test": len(x_test),
-            "rows": score_rows(scores, n_boot), "gains": gain_rows(scores, best, list(seconds), n_boot),
-            "best_filter": best, "train_seconds": seconds}
+            "rows": score_rows(scores, n_boot),
+            "gains": gain_rows(scores, best, list(nets), n_boot, labels=labels, classes=classes),
+            "headline": gain_rows(scores, best_classical, list(nets), n_boot, labels=labels, classes=classes),
+            "best_filter": best, "best_classical": best_classical, "train_seconds": seconds,
+            "bm3d": {c: {"params": p, "val_psnr": v} for c, (p, v) in bm3d.items()}}
