@@ -16,8 +16,11 @@ Modules, from the students' side to the instructor's:
   (release, grade, report, check, sync); nbgrader is imported only by the commands that need it.
 * :mod:`course_quiz.report` -- item analysis of a graded class (``make quiz-report``).
 * :mod:`course_quiz.bench` -- grading throughput on generated submissions (for the benchmark).
+* :mod:`course_quiz.parallel` -- grading in worker processes, each with a scratch gradebook that
+  is merged into the real one; the progress bar (imports nbgrader in the workers only).
+* :mod:`course_quiz.intake` -- checks submissions before grading (standard library only).
 
 Importing ``course_quiz`` imports none of these: students and Colab never need nbgrader.
 """
 
-__all__ = ["answer_rule", "bank", "runner", "nbgrader_plugins", "manage", "report", "bench"]
+__all__ = ["answer_rule", "bank", "runner", "nbgrader_plugins", "manage", "report", "bench", "parallel", "intake"]
