@@ -393,6 +393,13 @@ def mean_ci(values: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float =
         return mean, mean, mean
     from scipy import stats
 
-    res = stats.bootstrap((arr,), np.mean, n_resamples=int(n_boot), confidence_level=level, method="percentile",
-                          random_state=np.random.default_rng(seed), vectorized=True)
+    res = stats.bootstrap(
+        (arr,),
+        np.mean,
+        n_resamples=int(n_boot),
+        confidence_level=level,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+        vectorized=True,
+    )
     return mean, float(res.confidence_interval.low), float(res.confidence_interval.high)
