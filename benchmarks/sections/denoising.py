@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from course_utils import baselines, data, pretrained, sources
 from course_utils.lessons.medical_image_denoising import CONDITIONS, denoising_table
+from course_utils.pretrained import train
 
 from ..report import check, column, log, table
 from ..settings import (
@@ -46,8 +47,6 @@ def _data_file(size: int) -> str | None:
 def reproducibility(med: data.ImageData, card: dict[str, Any], epochs: int) -> dict[str, Any]:
     """Re-run the first ``epochs`` of ``make weights`` (same code, seed and schedule) on ``med``'s training
     split; compare the validation PSNR after each epoch with the card's curve."""
-    from course_utils.pretrained import train
-
     t = card["training"]
     _, curve, _ = train.train(
         med.x_train,
