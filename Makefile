@@ -71,7 +71,10 @@ test-browser: $(STAMP)  ## JupyterLab in headless Chromium: run every lesson, mo
 
 SITE_STAMP := $(VENV)/.site-installed
 $(SITE_STAMP): $(STAMP) requirements/site.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -r requirements/site.txt
+	@# the lock's pins (no hashes, no extras) as constraints: the site's packages never move the course stack
+	mkdir -p build && sed -n 's/^\([A-Za-z0-9_.-]*\)\(\[[^]]*\]\)\{0,1\}==\([^ ;\\]*\).*/\1==\3/p' requirements/lock.txt \
+		> build/site-constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c build/site-constraints.txt -r requirements/site.txt
 	touch $@
 
 site: $(SITE_STAMP)  ## the course website -> build/site/ (student mode; unchanged lessons come from build/site-cache/)
