@@ -119,7 +119,7 @@ def run(s: Settings) -> dict[str, Any]:
         return interval(r["PSNR"], r["PSNR low"], r["PSNR high"])
 
     def gain_text(g: dict[str, Any]) -> str:
-        return interval(g["gain (dB)"], g["gain low"], g["gain high"], "+.2f") + f" (n={g['n']})"
+        return interval(g["gain (dB)"], g["gain low"], g["gain high"], "+.2f") + f" dB (n={g['n']})"
 
     head_rows, checks, per_noise = [], [], {}
     for condition in CONDITIONS:
