@@ -103,6 +103,9 @@ def test_bad_input_gets_a_clear_error(bad, message):
 
 
 # --------------------------------------------------------------------------- make weights, and loading checks
+TINY_SCHEDULE = ["--epochs", "2", "--batches", "3", "--batch-size", "8", "--filters", "4", "8"]
+
+
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory) -> Path:
     """`make weights` end to end on a small generated MedMNIST file (2 epochs of 3 steps)."""
@@ -120,22 +123,7 @@ def tiny_weights(tmp_path_factory) -> Path:
         test_labels=labels[50:],
     )
     out = folder / "out"
-    argv = [
-        "--data",
-        str(npz),
-        "--out",
-        str(out),
-        "--epochs",
-        "2",
-        "--batches",
-        "3",
-        "--batch-size",
-        "8",
-        "--filters",
-        "4",
-        "8",
-    ]
-    assert train.main(argv) == 0
+    assert train.main(["--data", str(npz), "--out", str(out), *TINY_SCHEDULE]) == 0
     return out
 
 
@@ -159,15 +147,7 @@ def test_stop_after_reproduces_the_cards_curve(tiny_weights, capsys):
     argv = [
         "--data",
         str(npz),
-        "--epochs",
-        "2",
-        "--batches",
-        "3",
-        "--batch-size",
-        "8",
-        "--filters",
-        "4",
-        "8",
+        *TINY_SCHEDULE,
         "--stop-after",
         "1",
     ]
