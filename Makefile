@@ -135,7 +135,7 @@ bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-qu
 weights: $(STAMP)  ## lesson 04's pretrained denoiser: its own code trained longer on the X-rays in COURSE_DATA_DIR (~20-30 min on 2 cores)
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m course_utils.pretrained.train
 
-bench-denoising: $(STAMP)  ## lesson 04's comparison alone, on the medical images the loader finds (~5 min) → results.md
+bench-denoising: $(STAMP)  ## lesson 04's comparison alone (pretrained vs BM3D and the filters) on the X-rays the loader finds (~15-25 min) → results.md
 	$(PY) benchmarks/run.py --sections denoising --update
 
 two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server under 2 GB (a real limit where possible)
