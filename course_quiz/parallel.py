@@ -248,7 +248,6 @@ def _feedback(api: Any, students: list[str]) -> dict[str, str]:
 
 def grade_chunk(students: list[str]) -> ChunkResult:
     """Autograde ``students`` one by one, then write their feedback (in a worker, after :func:`init_worker`)."""
-    import resource
 
     api = _WORKER["api"]
     result = ChunkResult(db_path=_WORKER["db"], pid=os.getpid())
@@ -262,8 +261,23 @@ def grade_chunk(students: list[str]) -> ChunkResult:
             result.failures[student] = outcome.get("error") or outcome.get("log") or "unknown error"
     if result.graded:
         result.failures.update(_feedback(api, result.graded))
-    result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.peak_rss_mb = _own_peak_rss_mb()
     return result
+
+
+def _own_peak_rss_mb() -> float:
+    """This process' peak resident memory (MB). Linux: VmHWM, which starts afresh at exec; ``ru_maxrss`` keeps
+    the peak of the process a spawned worker was forked from (a pytest worker holding TensorFlow, say)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---------------------------------------------------------------------------
