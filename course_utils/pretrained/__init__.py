@@ -46,7 +46,7 @@ HASHED_CODE = (
     "course_utils.data:add_noise",
     "course_utils.data:_noise_levels",
 )
-_REMAKE = "run `make weights` to train them again from the current code (about 20 minutes on 2 cores)"
+_REMAKE = "run `make weights` to train them again from the current code (the card says how long it took)"
 
 
 def file_sha256(path: str | Path) -> str:
