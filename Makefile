@@ -94,11 +94,11 @@ test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
 	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST) -p no:cacheprovider
 
 run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory; MEMORY_LIMIT_MB=1000: under a real limit)
-	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/run_notebooks.py --json build/run-all.json \
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) -m tools.run_notebooks --json build/run-all.json \
 		$(if $(MEMORY_LIMIT_MB),--memory-limit-mb $(MEMORY_LIMIT_MB))
 
 run-all-fast: $(STAMP)  ## the same in fast mode
-	COURSE_FAST=1 $(PY) tools/run_notebooks.py --json build/run-all-fast.json
+	COURSE_FAST=1 $(PY) -m tools.run_notebooks --json build/run-all-fast.json
 
 export: $(STAMP)  ## write the notebooks' #@save cells into course_utils/lessons/ (d2l's convention)
 	$(PY) tools/export_lessons.py
@@ -118,7 +118,7 @@ $(HUB_STAMP): $(STAMP) requirements/hub.txt
 	touch $@
 
 hub-demo: $(HUB_STAMP)  ## a class on a real JupyterHub (127.0.0.1): release, fetch, submit, grade, feedback (~3 min); HUB_SERVE=1: log in yourself
-	$(PY) hub/demo.py $(if $(HUB_SERVE),serve,run) --json build/hub/summary.json
+	$(PY) -m hub.demo $(if $(HUB_SERVE),serve,run) --json build/hub/summary.json
 
 test-hub: $(HUB_STAMP)  ## the JupyterHub round trip as a test (installs jupyterhub + configurable-http-proxy first)
 	COURSE_HUB_TESTS=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/hub -p no:cacheprovider -rs
@@ -127,20 +127,20 @@ quiz-report: $(STAMP)  ## instructor, after grade: item analysis -> quizzes/item
 	MPLBACKEND=Agg $(PY) quizzes/manage.py report
 
 bench: $(STAMP)  ## full benchmark report (speed, memory, quality, grading, whole course, denoising) → benchmarks/results.md (35–60 min)
-	$(PY) benchmarks/run.py
+	$(PY) -m benchmarks.run
 
 bench-quick: $(STAMP)  ## the same in minutes (tiny settings) → build/bench-quick/
-	$(PY) benchmarks/run.py --quick
+	$(PY) -m benchmarks.run --quick
 
 weights: $(STAMP)  ## lesson 04's pretrained denoiser: its own code trained longer on the X-rays in COURSE_DATA_DIR (9,000 steps; 60 min on a busy 2-core machine)
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m course_utils.pretrained.train
 
 bench-denoising: $(STAMP)  ## lesson 04's comparison alone (pretrained vs BM3D and the filters) on the X-rays the loader finds (~15-25 min) → results.md
-	$(PY) benchmarks/run.py --sections denoising --update
+	$(PY) -m benchmarks.run --sections denoising --update
 
 two-kernels: $(STAMP)  ## Binder: lessons 01 and 02 in two live kernels + server under 2 GB (a real limit where possible)
-	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --json build/two-kernels.json
-	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) tools/two_kernels.py --release --json build/two-kernels-release.json
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) -m tools.two_kernels --json build/two-kernels.json
+	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) -m tools.two_kernels --release --json build/two-kernels-release.json
 
 lock: $(DEV_STAMP)  ## re-resolve requirements/lock.txt (hashes included) from requirements/base.in with uv, keeping its versions (UPGRADE=1: newest)
 	$(BIN)/uv pip compile requirements/base.in -o requirements/lock.txt --generate-hashes --no-strip-extras --custom-compile-command "make lock" \

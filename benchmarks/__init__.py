@@ -1,6 +1,6 @@
 """The course measures itself: speed, memory, quality and grading throughput in one report.
 
-``python benchmarks/run.py`` (``make bench`` / ``make bench-quick``) runs :func:`benchmarks.cli.main`.
+``python -m benchmarks.run`` (``make bench`` / ``make bench-quick``) runs :func:`benchmarks.cli.main`.
 
 * :mod:`benchmarks.settings` -- the sections, their goals, the full and quick presets;
 * :mod:`benchmarks.sections` -- one module per section, each behind ``run(settings)``;

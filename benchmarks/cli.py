@@ -1,8 +1,8 @@
-"""Command line of the benchmark (``python benchmarks/run.py``, ``make bench``, ``make bench-quick``).
+"""Command line of the benchmark (``python -m benchmarks.run``, ``make bench``, ``make bench-quick``).
 
-    python benchmarks/run.py                       # full benchmark -> benchmarks/results.{md,json}
-    python benchmarks/run.py --quick               # minutes, tiny settings -> build/bench-quick/
-    python benchmarks/run.py --sections grading,quality --update   # re-run some sections only
+    python -m benchmarks.run                       # full benchmark -> benchmarks/results.{md,json}
+    python -m benchmarks.run --quick               # minutes, tiny settings -> build/bench-quick/
+    python -m benchmarks.run --sections grading,quality --update   # re-run some sections only
 
 Nothing is downloaded: ``COURSE_OFFLINE=1`` is set for the run; ``COURSE_DATA_DIR`` (e.g.
 ``/work/shared/data`` with the real MNIST test set) is used when set and named in the report.
@@ -74,7 +74,7 @@ def run_sections(s: Settings, sections: Sequence[str]) -> tuple[list[dict[str, A
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     """Command line entry point; ``settings`` overrides the --quick/full presets (used by the tests)."""
-    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="minutes: tiny epochs/subsets, fast-mode notebooks only")
     parser.add_argument("--sections", default=None, help=f"comma-separated subset of {','.join(SECTION_ORDER)}")
     parser.add_argument(

@@ -1,16 +1,13 @@
-"""Run the course's benchmark: ``python benchmarks/run.py [--quick] [--sections speed,quality,...]``.
+"""Run the course's benchmark: ``python -m benchmarks.run [--quick] [--sections speed,quality,...]``.
 
-The entry point ``make bench`` and ``make bench-quick`` call; the code lives in the ``benchmarks``
-package (see ``benchmarks/__init__.py`` and ``benchmarks/README.md``).
+The entry point ``make bench`` and ``make bench-quick`` call, from the repository root (``-m`` puts it
+on ``sys.path``: the ``benchmarks`` package is not installed with the course); the code lives in the
+``benchmarks`` package (see ``benchmarks/__init__.py`` and ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.cli import main
 

@@ -1,4 +1,4 @@
-"""A class on a real JupyterHub, end to end: ``python hub/demo.py run`` (``make hub-demo``).
+"""A class on a real JupyterHub, end to end: ``python -m hub.demo run`` (``make hub-demo``).
 
 Starts JupyterHub (hub/jupyterhub_config.py) on 127.0.0.1 with an instructor and three students,
 and drives the quiz through it:
@@ -12,7 +12,7 @@ and drives the quiz through it:
 
 The instructor's steps run as nbgrader commands with the instructor's identity and
 configuration (``HOME`` = their hub home, ``JUPYTERHUB_USER=teacher``), exactly what a terminal
-in their JupyterLab runs.  ``python hub/demo.py serve`` starts the same hub for a person to log
+in their JupyterLab runs.  ``python -m hub.demo serve`` starts the same hub for a person to log
 in (any demo user, password ``autoencoders``) and stops it by itself after ``--minutes``.
 Everything is written under ``build/hub/`` and every process is stopped at the end.
 """
@@ -35,13 +35,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from course_quiz import answer_rule, bank  # installed with the course (pip install -e .)
+from course_quiz.bench import copy_course
+from course_quiz.manage import scan_for_key
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # run as a script from a clone
-
-from course_quiz import answer_rule, bank  # noqa: E402
-from course_quiz.bench import copy_course  # noqa: E402
-from course_quiz.manage import scan_for_key  # noqa: E402
-
 BIN = Path(sys.executable).parent
 STATE = REPO / "build" / "hub"
 COURSE_ID = "autoencoders"

@@ -162,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # conf.py imports site_links from this folder, found on PYTHONPATH: site/ cannot be a package (its
+    # name is the standard library's `site`) and conf.py edits no sys.path. Only site/ is needed: the
+    # course's packages are installed (editable). The lesson kernels inherit it; they import none of
+    # its modules (build, conf, screenshot, site_links).
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), *filter(None, [env.get("PYTHONPATH")])])
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(HERE), "-d", str(DOCTREES)]
     cmd += args.sphinx_opts.split() + [str(SRC), str(OUT)]
     print(f"site: staged in {staged_s:.1f} s ({counts}); building ({'fast' if fast else 'student'} mode) …", flush=True)

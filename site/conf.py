@@ -16,15 +16,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
+
+# site/site_links.py: Binder/Colab/download URLs. site/ is on PYTHONPATH, put there by build.py for
+# Sphinx's process (this folder cannot be a package: its name is the standard library's ``site``).
+import site_links
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
-
-import site_links  # noqa: E402  (site/site_links.py: Binder/Colab/download URLs, shared with the tests)
 
 FAST = os.environ.get("COURSE_FAST", "0") not in ("", "0")
 MODE = "fast" if FAST else "student"

@@ -42,7 +42,8 @@ def test_run_notebooks_reports_time_memory_and_failures(tmp_path):
     proc = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "run_notebooks.py"),
+            "-m",
+            "tools.run_notebooks",
             str(good),
             str(bad),
             "--out",
@@ -53,6 +54,7 @@ def test_run_notebooks_reports_time_memory_and_failures(tmp_path):
         capture_output=True,
         text=True,
         env=env,
+        cwd=ROOT,
         timeout=300,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -97,9 +99,14 @@ def test_run_notebooks_under_a_memory_limit_fails_the_notebook_whose_kernel_is_k
     small = _notebook(tmp_path / "02_small.ipynb", [ALLOCATE.format(mb=50)])
     js = tmp_path / "r.json"
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    cmd = [sys.executable, str(ROOT / "tools" / "run_notebooks.py"), str(big), str(small), "--out", str(tmp_path)]
+    cmd = [sys.executable, "-m", "tools.run_notebooks", str(big), str(small), "--out", str(tmp_path)]
     proc = subprocess.run(
-        [*cmd, "--json", str(js), "--memory-limit-mb", "700"], capture_output=True, text=True, env=env, timeout=300
+        [*cmd, "--json", str(js), "--memory-limit-mb", "700"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads(js.read_text())
@@ -166,13 +173,14 @@ def test_tools_reject_a_mistyped_course_fast_like_the_kernels(tmp_path, monkeypa
     """COURSE_FAST=ture used to run student mode in run_notebooks.py while the kernels raised."""
     nb = _notebook(tmp_path / "01_x.ipynb", ["print(1)"])
     env = dict(os.environ, COURSE_FAST=value)
-    for tool in ("run_notebooks.py", "two_kernels.py"):
-        args = [str(nb)] if tool == "run_notebooks.py" else [str(nb), str(nb)]
+    for tool in ("tools.run_notebooks", "tools.two_kernels"):
+        args = [str(nb)] if tool == "tools.run_notebooks" else [str(nb), str(nb)]
         proc = subprocess.run(
-            [sys.executable, str(ROOT / "tools" / tool), *args, "--json", str(tmp_path / "r.json")],
+            [sys.executable, "-m", tool, *args, "--json", str(tmp_path / "r.json")],
             capture_output=True,
             text=True,
             env=env,
+            cwd=ROOT,
             timeout=300,
         )
         assert proc.returncode == 2, f"{tool}: {proc.stdout}{proc.stderr}"
@@ -195,7 +203,8 @@ def test_two_lessons_in_two_live_kernels_fit_in_binders_memory(tmp_path):
     proc = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "two_kernels.py"),
+            "-m",
+            "tools.two_kernels",
             *map(str, lessons),
             "--json",
             str(js),
@@ -205,6 +214,7 @@ def test_two_lessons_in_two_live_kernels_fit_in_binders_memory(tmp_path):
         capture_output=True,
         text=True,
         env=env,
+        cwd=ROOT,
         timeout=3000,
     )
     report = json.loads(js.read_text())

@@ -4,7 +4,7 @@ Used by ``make run-all`` (student mode by default; ``COURSE_FAST=1`` for the
 fast CI configuration) and by the benchmarks.  Executed copies go to
 ``build/executed/`` (never into ``notebooks/``, which stays output-free in git).
 
-    python tools/run_notebooks.py [notebooks ...] [--out build/executed] [--json results.json]
+    python -m tools.run_notebooks [notebooks ...] [--out build/executed] [--json results.json]
                                   [--memory-limit-mb 1000]
 
 With ``--memory-limit-mb`` each kernel runs under a real memory limit where the machine allows it
@@ -20,16 +20,12 @@ shorter than the polling interval.  Exit status 1 if any notebook raises, 2 for 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script (python tools/x.py): import the tools package from the root
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import argparse
 import contextlib
 import json
+import sys
 import time
+from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
@@ -126,7 +122,7 @@ def _run(path: Path, out_dir: Path, timeout: int, limit: MemoryLimit | None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "executed")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")

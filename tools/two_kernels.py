@@ -13,7 +13,7 @@ Binder applies: no kernel is killed.  The summed RSS is reported too; it over-co
 counts (the kernels share TensorFlow's library pages, which RSS counts once per kernel).  Elsewhere
 (``--enforce no``, or no cgroups) the summed RSS must stay under the limit instead: a stricter test.
 
-    python tools/two_kernels.py [FIRST.ipynb SECOND.ipynb] [--release] [--json out.json] [--limit-mb 2000]
+    python -m tools.two_kernels [FIRST.ipynb SECOND.ipynb] [--release] [--json out.json] [--limit-mb 2000]
                                 [--enforce auto|yes|no]
 
 Default notebooks: lessons 01 and 02.  Student mode unless ``COURSE_FAST=1`` (see
@@ -25,21 +25,17 @@ and both kernels exceeds ``--limit-mb``.  ``make two-kernels`` runs it in studen
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script (python tools/x.py): import the tools package from the root
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import argparse
 import contextlib
 import json
 import os
 import queue
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -279,7 +275,7 @@ def measure(first: Path, second: Path, release: bool, timeout: float, limit_mb: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.two_kernels", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="the first and the second lesson")
     parser.add_argument(
         "--release",

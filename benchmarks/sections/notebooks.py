@@ -1,4 +1,4 @@
-"""The notebook runs behind sections 2 (memory) and 5 (course): ``tools/run_notebooks.py``, the
+"""The notebook runs behind sections 2 (memory) and 5 (course): ``python -m tools.run_notebooks``, the
 runner behind ``make run-all``, once per mode, shared by both sections within one process."""
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def lesson_notebooks(s: Settings) -> list[Path]:
 
 
 def run_notebooks(mode: str, s: Settings, out_dir: Path, limit_mb: float | None = None) -> dict[str, Any]:
-    """Run ``tools/run_notebooks.py`` (as ``make run-all`` does) in ``mode``; its JSON plus the wall time.
-    With ``limit_mb`` each kernel runs under that real memory limit where the machine allows it."""
+    """Run ``python -m tools.run_notebooks`` from the repository root (as ``make run-all`` does) in
+    ``mode``; its JSON plus the wall time.  With ``limit_mb`` each kernel runs under that real memory
+    limit where the machine allows it."""
     paths = lesson_notebooks(s)
     if not paths:
         return {
@@ -49,7 +50,8 @@ def run_notebooks(mode: str, s: Settings, out_dir: Path, limit_mb: float | None 
     )
     cmd = [
         sys.executable,
-        str(ROOT / "tools" / "run_notebooks.py"),
+        "-m",
+        "tools.run_notebooks",  # cwd=ROOT below: -m finds the tools package there
         *map(str, paths),
         "--out",
         str(out_dir / f"executed-{tag}"),

@@ -8,7 +8,6 @@ checks at the top need neither.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -16,15 +15,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from hub import demo  # the repository root is on pytest's pythonpath (pyproject.toml)
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "hub" / "jupyterhub_config.py"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("hub_demo", REPO / "hub" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def hub_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -47,7 +41,6 @@ def test_hub_listens_on_loopback_only_and_admits_the_demo_users_only(tmp_path, m
 
 
 def test_users_get_the_documented_nbgrader_configuration(tmp_path):
-    demo = load_demo()
     paths = demo.prepare(tmp_path)
     exchange = paths["exchange"]
     assert oct(exchange.stat().st_mode & 0o7777) == "0o1777"
@@ -64,14 +57,13 @@ def test_users_get_the_documented_nbgrader_configuration(tmp_path):
 def _skip_reason() -> str | None:
     if os.environ.get("COURSE_HUB_TESTS") != "1":
         return "the JupyterHub round trip runs with COURSE_HUB_TESTS=1 (make test-hub installs jupyterhub and configurable-http-proxy)"
-    missing = load_demo().missing_tools()
+    missing = demo.missing_tools()
     return f"missing: {'; '.join(missing)} (make test-hub installs them)" if missing else None
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
 def test_a_class_on_jupyterhub_end_to_end(tmp_path, monkeypatch):
-    demo = load_demo()
     monkeypatch.setenv("HUB_PROXY", str(demo.proxy_path()))  # installed under build/hub by make test-hub
     hub = demo.Hub(state=tmp_path / "hub", log=lambda *a: print(*a, file=sys.stderr))
     with hub:
@@ -107,7 +99,6 @@ def _documented_block(first_line: str) -> str:
 
 def test_the_demo_uses_the_guides_nbgrader_configuration():
     """quizzes/README.md section 8's two blocks are the demo's files, paths aside (plus the demo's identity line)."""
-    demo = load_demo()
     students = _documented_block("# nbgrader_config.py for every user").splitlines()[1:]
     assert students == demo.STUDENT_CONFIG.format(course="autoencoders", exchange="/srv/nbgrader/exchange").splitlines()
     teacher = _documented_block("# ~/.jupyter/nbgrader_config.py of each instructor").splitlines()[1:]
@@ -158,7 +149,6 @@ def test_a_student_sees_the_quiz_in_jupyterlab_through_the_hub(tmp_path, monkeyp
     pytest.importorskip("playwright", reason="Playwright's client: tools/install_browser.sh (make test-browser)")
     if not Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")).exists():
         pytest.skip("no Chromium: tools/install_browser.sh installs Debian's chromium")
-    demo = load_demo()
     monkeypatch.setenv("HUB_PROXY", str(demo.proxy_path()))
     hub = demo.Hub(state=tmp_path / "hub", log=lambda *a: print(*a, file=sys.stderr))
     with hub:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
@@ -207,30 +211,52 @@ def test_the_leak_scanner_finds_each_kind_of_leak(tmp_path: Path, secrets) -> No
 # --------------------------------------------------------------------------------------- the build script
 
 
-def _build_module():  # site/build.py, loaded by path (site/ is not a package)
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("course_site_build", ROOT / "site" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _build_script(*calls: tuple[str, ...]) -> list[Any]:
+    """The values of site/build.py's names for ``calls``, each ``(name, *args)`` (a function is called
+    with the args), computed in a child Python that has site/ on PYTHONPATH, as build.py gives it to
+    Sphinx. In this process site/ cannot be imported as a package (``site`` is the standard library's
+    module) and is not put on sys.path (its build.py and conf.py would shadow any ``build``/``conf``)."""
+    code = (
+        "import json, sys\n"
+        "import build\n"
+        "calls = json.load(sys.stdin)\n"
+        "values = [(getattr(build, name), args) for name, *args in calls]\n"
+        "print(json.dumps([v(*args) if callable(v) else v for v, args in values]))\n"
+    )
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "site"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(calls),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
 
 
 def test_the_guide_on_the_website_names_no_correct_letter(secrets) -> None:
-    build = _build_module()
     guide = (ROOT / "quizzes" / "README.md").read_text(encoding="utf-8")
-    shown = build.hide_answer_key(guide)
-    for q, letter in secrets.answer_key.items():
-        assert not re.search(rf"\b{q}\s*=\s*['\"]{letter}['\"]", shown), q
-    assert build.hide_answer_key("`q1 = 'a'` and `q4_test`") == "`q1 = 'a'` and `q4_test`"  # not the key: kept
     q, letter = next(iter(secrets.answer_key.items()))
-    assert build.hide_answer_key(f"e.g. `{q} = '{letter}'`") == f"e.g. `qN = '{letter}'`"
+    shown, kept, hidden = _build_script(
+        ("hide_answer_key", guide),
+        ("hide_answer_key", "`q1 = 'a'` and `q4_test`"),
+        ("hide_answer_key", f"e.g. `{q} = '{letter}'`"),
+    )
+    for question, correct in secrets.answer_key.items():
+        assert not re.search(rf"\b{question}\s*=\s*['\"]{correct}['\"]", shown), question
+    assert kept == "`q1 = 'a'` and `q4_test`"  # not the key: kept
+    assert hidden == f"e.g. `qN = '{letter}'`"
 
 
 def test_repository_links_of_the_guide_point_at_github() -> None:
-    build = _build_module()
     text = "[config](nbgrader_config.py), [top](../README.md#quiz), [web](https://x.org/a), [here](#part)"
-    assert build.rewrite_repo_links(text, "quizzes") == (
-        f"[config]({build.REPO_BLOB}quizzes/nbgrader_config.py), [top]({build.REPO_BLOB}README.md#quiz), "
+    blob, rewritten = _build_script(("REPO_BLOB",), ("rewrite_repo_links", text, "quizzes"))
+    assert rewritten == (
+        f"[config]({blob}quizzes/nbgrader_config.py), [top]({blob}README.md#quiz), "
         "[web](https://x.org/a), [here](#part)"
     )
