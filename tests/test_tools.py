@@ -193,41 +193,35 @@ def test_tools_reject_a_mistyped_course_fast_like_the_kernels(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_two_lessons_in_two_live_kernels_fit_in_binders_memory(tmp_path):
-    """Issue 16: finish lesson 01 (its kernel stays alive and idle), open lesson 02 in a second kernel:
-    the Jupyter server and both kernels together stay under Binder's 2 GB (fast mode here; `make
-    two-kernels` measures student mode)."""
+def test_two_kernels_counts_the_idle_first_kernel_while_the_second_runs(tmp_path):
+    """Issue 16's tool (what `make two-kernels` runs on lessons 01 and 02 in student mode): the first
+    notebook's kernel stays alive and idle, holding its memory, while the second runs in a second
+    kernel; the server and both kernels are measured together.  Two small notebooks of known size
+    exercise every code path in seconds (running the real lessons here would repeat nbval's runs of
+    them; the lessons' own figures come from `make two-kernels` and the benchmark)."""
+    first = _notebook(
+        tmp_path / "first.ipynb", ["import numpy as np\nheld = np.ones(200_000_000 // 8)  # 200 MB, kept"]
+    )
+    second = _notebook(tmp_path / "second.ipynb", ["import numpy as np\nx = np.ones(100_000_000 // 8)\ndel x"])
     js = tmp_path / "two.json"
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", COURSE_FAST="1")
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[:2]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.two_kernels",
-            *map(str, lessons),
-            "--json",
-            str(js),
-            "--limit-mb",
-            "2000",
-        ],
+        [sys.executable, "-m", "tools.two_kernels", str(first), str(second), "--json", str(js), "--limit-mb", "2000"],
         capture_output=True,
         text=True,
         env=env,
         cwd=ROOT,
-        timeout=3000,
+        timeout=600,
     )
     report = json.loads(js.read_text())
     assert report["errors"] == [], report["errors"]
-    assert (
-        report["mode"] == "fast"
-        and report["first_kernel"]["peak_mb"] > 300
-        and report["second_kernel"]["peak_mb"] > 300
-    )
-    assert report["server_alone_mb"] < report["idle_total_mb"] < report["peak_total_mb"]
+    assert report["mode"] == "fast"
+    assert report["first_kernel"]["peak_mb"] > 200 and report["first_kernel_idle_mb"] > 200  # still holds it
+    assert report["second_kernel"]["peak_mb"] > 100
+    assert report["server_alone_mb"] + 200 < report["idle_total_mb"] < report["peak_total_mb"]
+    assert report["peak_total_mb"] > report["idle_total_mb"] + 50  # the second kernel's 100 MB on top
     if "enforced" in report:  # under a real 2 GB limit, as on Binder: no process may be killed
         assert report["enforced"]["limit_mb"] == 2000 and report["enforced"]["oom_kills"] == 0, report["enforced"]
-    assert report["peak_total_mb"] <= 2000, f"server + two kernels peaked at {report['peak_total_mb']} MB"
     assert proc.returncode == 0 and "peak of server + both kernels" in proc.stdout, proc.stdout + proc.stderr
 
 
