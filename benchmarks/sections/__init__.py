@@ -9,7 +9,9 @@ Modules are imported when their section runs, so ``--sections grading`` never im
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from types import ModuleType
+from typing import Any
 
 MODULES = {
     "speed": "speed",
@@ -19,6 +21,31 @@ MODULES = {
     "course": "course",
     "denoising": "denoising",
 }
+
+
+def result(
+    checks: list[dict[str, Any]],
+    tables: list[dict[str, Any]],
+    summary: str,
+    *,
+    notes: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+    sources: dict[str, str] | None = None,
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    """What a section's ``run`` returns (the keys above); ``sources`` and ``seconds`` only when given."""
+    out: dict[str, Any] = {
+        "checks": checks,
+        "tables": tables,
+        "notes": list(notes),
+        "data": data if data is not None else {},
+        "summary": summary,
+    }
+    if sources is not None:
+        out["sources"] = sources
+    if seconds is not None:
+        out["seconds"] = seconds
+    return out
 
 
 def module(section: str) -> ModuleType:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..report import check, column, table
 from ..settings import RUNALL_GOALS, Settings
-from . import notebooks
+from . import notebooks, result
 
 
 def run(s: Settings) -> dict[str, Any]:
@@ -61,11 +61,4 @@ def run(s: Settings) -> dict[str, Any]:
         )
         or "not measured"
     )
-    return {
-        "checks": checks,
-        "tables": [t],
-        "notes": [],
-        "data": {},
-        "summary": summary,
-        "seconds": notebooks.seconds(runs),
-    }
+    return result(checks, [t], summary, seconds=notebooks.seconds(runs))

@@ -28,6 +28,7 @@ from ..settings import (
     DENOISE_REPRO_DB,
     Settings,
 )
+from . import result
 
 PRETRAINED = "pretrained residual"
 
@@ -269,11 +270,4 @@ def run(s: Settings) -> dict[str, Any]:
         "headline": out["headline"],
         "reproducibility": repro,
     }
-    return {
-        "checks": checks,
-        "tables": tables,
-        "notes": notes,
-        "data": data_out,
-        "summary": summary,
-        "sources": {"medical_images": med.source},
-    }
+    return result(checks, tables, summary, notes=notes, data=data_out, sources={"medical_images": med.source})

@@ -16,6 +16,7 @@ from course_quiz.bench import grade_generated
 
 from ..report import check, column, log, rounded, table
 from ..settings import GRADING_GOAL_SECONDS, ROOT, Settings
+from . import result
 
 
 def run(s: Settings) -> dict[str, Any]:
@@ -70,13 +71,12 @@ def run(s: Settings) -> dict[str, Any]:
         ),
         check("every generated submission gets exactly its expected score", f"{correct} / {n}", r["all_correct"]),
     ]
-    return {
-        "checks": checks,
-        "tables": [t],
-        "notes": [],
-        "summary": f"{n} submissions graded in {grade_s:.0f} s ({per:.2f} s each, CPU {r['grade_cpu_seconds']:.0f} s); "
+    return result(
+        checks,
+        [t],
+        f"{n} submissions graded in {grade_s:.0f} s ({per:.2f} s each, CPU {r['grade_cpu_seconds']:.0f} s); "
         f"{correct}/{n} scores as expected",
-        "data": {
+        data={
             "grade_seconds": rounded(grade_s, 2),
             "grade_cpu_seconds": rounded(r["grade_cpu_seconds"], 2),
             "release_seconds": rounded(r["release_seconds"], 2),
@@ -86,4 +86,4 @@ def run(s: Settings) -> dict[str, Any]:
             "projected_100": rounded(projected, 1),
             "returncode": r["returncode"],
         },
-    }
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..report import check, column, table
 from ..settings import GIB_MB, Settings
-from . import notebooks
+from . import notebooks, result
 
 
 def run(s: Settings) -> dict[str, Any]:
@@ -88,14 +88,14 @@ def run(s: Settings) -> dict[str, Any]:
         notes.append(
             "The working tree was run; these notebooks had uncommitted changes at the time: " + ", ".join(dirty) + "."
         )
-    return {
-        "summary": "; ".join(parts),
-        "checks": checks,
-        "tables": [t],
-        "notes": notes,
-        "data": {**runs, **{f"{mode} under a limit": run for mode, run in limited.items()}},
-        "seconds": notebooks.seconds(runs) + notebooks.seconds(limited),
-    }
+    return result(
+        checks,
+        [t],
+        "; ".join(parts),
+        notes=notes,
+        data={**runs, **{f"{mode} under a limit": run for mode, run in limited.items()}},
+        seconds=notebooks.seconds(runs) + notebooks.seconds(limited),
+    )
 
 
 def _limited_cell(r: dict[str, Any]) -> str:

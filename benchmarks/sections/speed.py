@@ -23,6 +23,7 @@ from course_utils.training import EpochLogger, make_dataset, time_to_loss
 
 from ..report import check, column, log, rounded, table
 from ..settings import SPEED_RATIO_GOAL, Settings
+from . import result
 
 # The speed run's syllabus-recipe model (and its data sizes), reused by the quality section as the first
 # row of the MNIST table when both sections run in one process on the same data.
@@ -265,11 +266,4 @@ def run(s: Settings) -> dict[str, Any]:
         f"faster recipe {measured} to the syllabus' {s.seed_epochs}-epoch val BCE {target:.4f}; syllabus epoch "
         f"{seed_epoch_s:.2f} s = {seed_epoch_s / bound_s:.0f}x the compute bound ({gflops:.0f} GFLOP/s matmul)"
     )
-    return {
-        "checks": checks,
-        "tables": [t1, t2],
-        "notes": notes,
-        "data": data_out,
-        "summary": summary,
-        "sources": {"mnist": source},
-    }
+    return result(checks, [t1, t2], summary, notes=notes, data=data_out, sources={"mnist": source})

@@ -168,6 +168,23 @@ class Feedback:
         self.fail(message, hint)
         raise _Stop
 
+    def require_function(
+        self, value: Any, name: str, signature: str, *, verb: str = "define it with", returning: str = ""
+    ) -> None:
+        """Stop unless the answer ``name`` is callable, hinting "<verb> `def <name><signature>:`" (+ " returning …")."""
+        if not callable(value):
+            self.stop(
+                f"{name} should be a function, got {type(value).__name__}",
+                f"{verb} `def {name}{signature}:`" + (f" returning {returning}" if returning else ""),
+            )
+
+    def require_model(self, value: Any, name: str, hint: str, *, what: str = "a Keras model") -> None:
+        """Stop unless the answer ``name`` is a ``keras.Model``: "<name> should be <what>, got <type>"."""
+        import keras
+
+        if not isinstance(value, keras.Model):
+            self.stop(f"{name} should be {what}, got {type(value).__name__}", hint)
+
     def expect(self, condition: bool, ok: str, fail: str, hint: str | None = None) -> bool:
         """``ok(ok)`` if ``condition`` else ``fail(fail, hint)``; returns ``condition``."""
         if condition:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise, function_body
+from ._keras import all_layers
 
 NOTEBOOK = "01_background"
 INPUT_SIZE = 784  # pixels of a flattened MNIST image
@@ -83,8 +84,7 @@ def _solve_bce():
 def _check_bce(fb: Feedback, my_bce: Any) -> None:
     import keras
 
-    if not callable(my_bce):
-        fb.stop(f"my_bce should be a function, got {type(my_bce).__name__}", "define it with `def my_bce(x, x_hat):`")
+    fb.require_function(my_bce, "my_bce", "(x, x_hat)")
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 1, size=(8, 10)).astype("float32")
     x_hat = rng.uniform(0.05, 0.95, size=(8, 10)).astype("float32")
@@ -146,27 +146,19 @@ def _rule(table: Any, max_error: float, column: str, overcomplete: bool = False)
     return min(ok) if ok else None
 
 
+#: (train, validation, test) MSE of the codes _SIZES in the usual sweep: the error falls as the code grows.
+_SWEEP = (
+    [0.050, 0.030, 0.012, 0.004, 0.001],
+    [0.055, 0.036, 0.020, 0.011, 0.006],
+    [0.054, 0.037, 0.019, 0.012, 0.005],
+)
+
+
 def _code_size_cases() -> list[tuple[str, Any, float]]:
     """(what the case tests, table, max_error); the expected answer is the reference rule."""
     return [
-        (
-            "a budget that several codes meet: the smallest of them",
-            _sweep_table(
-                [0.050, 0.030, 0.012, 0.004, 0.001],
-                [0.055, 0.036, 0.020, 0.011, 0.006],
-                [0.054, 0.037, 0.019, 0.012, 0.005],
-            ),
-            0.025,
-        ),
-        (
-            "training and validation columns disagree",
-            _sweep_table(
-                [0.050, 0.030, 0.012, 0.004, 0.001],
-                [0.055, 0.036, 0.020, 0.011, 0.006],
-                [0.054, 0.037, 0.019, 0.012, 0.005],
-            ),
-            0.032,
-        ),
+        ("a budget that several codes meet: the smallest of them", _sweep_table(*_SWEEP), 0.025),
+        ("training and validation columns disagree", _sweep_table(*_SWEEP), 0.032),
         (
             "test and validation columns disagree",
             _sweep_table(
@@ -186,24 +178,8 @@ def _code_size_cases() -> list[tuple[str, Any, float]]:
             ),
             0.025,
         ),
-        (
-            "only the overcomplete code meets the budget",
-            _sweep_table(
-                [0.050, 0.030, 0.012, 0.004, 0.001],
-                [0.055, 0.036, 0.020, 0.011, 0.006],
-                [0.054, 0.037, 0.019, 0.012, 0.005],
-            ),
-            0.008,
-        ),
-        (
-            "no code meets the budget",
-            _sweep_table(
-                [0.050, 0.030, 0.012, 0.004, 0.001],
-                [0.055, 0.036, 0.020, 0.011, 0.006],
-                [0.054, 0.037, 0.019, 0.012, 0.005],
-            ),
-            0.001,
-        ),
+        ("only the overcomplete code meets the budget", _sweep_table(*_SWEEP), 0.008),
+        ("no code meets the budget", _sweep_table(*_SWEEP), 0.001),
     ]
 
 
@@ -285,11 +261,7 @@ def _solve_code_size():
     ),
 )
 def _check_code_size(fb: Feedback, choose_code_size: Any) -> None:
-    if not callable(choose_code_size):
-        fb.stop(
-            f"choose_code_size should be a function, got {type(choose_code_size).__name__}",
-            "define it with `def choose_code_size(table, max_error):`",
-        )
+    fb.require_function(choose_code_size, "choose_code_size", "(table, max_error)")
     for what, table, max_error in _code_size_cases():
         expected = _rule(table, max_error, "validation MSE")
         result = choose_code_size(table.copy(), max_error)
@@ -388,17 +360,6 @@ def _linear_variant(old: str, new: str) -> str:
     return _LINEAR_SOLUTION.replace(old, new)
 
 
-def _layers_of(model: Any) -> list[Any]:
-    """Every layer of ``model``, looking inside nested models (an encoder and a decoder chained)."""
-    found = []
-    for layer in getattr(model, "layers", []):
-        if hasattr(layer, "layers") and getattr(layer, "layers", None):
-            found.extend(_layers_of(layer))
-        else:
-            found.append(layer)
-    return found
-
-
 def _loss_name(model: Any) -> str:
     loss = getattr(model, "loss", None)
     if loss is None:
@@ -446,11 +407,11 @@ def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) 
     from sklearn.decomposition import PCA
 
     k = LINEAR_CODE_SIZE
-    if not isinstance(my_linear_ae, keras.Model):
-        fb.stop(
-            f"my_linear_ae should be a Keras model, got {type(my_linear_ae).__name__}",
-            "build it with keras.Sequential([keras.Input(shape=(784,)), layers.Dense(...), layers.Dense(...)])",
-        )
+    fb.require_model(
+        my_linear_ae,
+        "my_linear_ae",
+        "build it with keras.Sequential([keras.Input(shape=(784,)), layers.Dense(...), layers.Dense(...)])",
+    )
     try:
         x_train = np.asarray(x_train, dtype="float32")
         x_val = np.asarray(x_val, dtype="float32")
@@ -483,9 +444,9 @@ def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) 
             "the decoder (last Dense layer) needs 784 units",
         )
 
-    all_layers = [layer for layer in _layers_of(my_linear_ae) if type(layer).__name__ != "InputLayer"]
-    dense = [layer for layer in all_layers if isinstance(layer, keras.layers.Dense)]
-    others = sorted({type(layer).__name__ for layer in all_layers if not isinstance(layer, keras.layers.Dense)})
+    model_layers = [layer for layer in all_layers(my_linear_ae) if type(layer).__name__ != "InputLayer"]
+    dense = [layer for layer in model_layers if isinstance(layer, keras.layers.Dense)]
+    others = sorted({type(layer).__name__ for layer in model_layers if not isinstance(layer, keras.layers.Dense)})
     if others:
         fb.fail(
             f"your model has layers other than Dense ({', '.join(others)})",

@@ -54,11 +54,7 @@ def _solve_mse():
     ),
 )
 def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
-    if not callable(my_per_image_mse):
-        fb.stop(
-            f"my_per_image_mse should be a function, got {type(my_per_image_mse).__name__}",
-            "define it with `def my_per_image_mse(x, x_hat):`",
-        )
+    fb.require_function(my_per_image_mse, "my_per_image_mse", "(x, x_hat)")
     rng = np.random.default_rng(3)
     n, d = 6, 10  # 6 images of 10 pixels: the two axes cannot be confused
     x = rng.uniform(0, 1, size=(n, d))

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise, is_missing
+from ._keras import all_layers
 
 NOTEBOOK = "03_breast_cancer_autoencoder"
 
@@ -205,16 +206,6 @@ def _beat_pca_context() -> dict[str, Any]:
     return {"np": np, "math": math, "keras": keras, "layers": layers, "X_fit": r["X_fit"], "X_val": r["X_val"]}
 
 
-def _dense_units(model: Any) -> list[int]:
-    units = []
-    for layer in getattr(model, "layers", []):
-        if hasattr(layer, "layers"):  # a nested model
-            units += _dense_units(layer)
-        elif hasattr(layer, "units"):
-            units.append(int(layer.units))
-    return units
-
-
 _ORIGINAL_LAYERS = """
 inputs = keras.Input(shape=(30,))
 h = layers.Dense(15, activation="relu")(inputs)
@@ -266,11 +257,12 @@ def _solve_beat_pca(X_fit, keras, layers):
 def _check_beat_pca(fb: Feedback, my_model: Any) -> None:
     import keras
 
-    if not isinstance(my_model, keras.Model):
-        fb.stop(
-            f"my_model should be a trained Keras model, got {type(my_model).__name__}",
-            "build it with keras.Model(inputs, outputs), compile, fit on X_fit, then my_model = that model",
-        )
+    fb.require_model(
+        my_model,
+        "my_model",
+        "build it with keras.Model(inputs, outputs), compile, fit on X_fit, then my_model = that model",
+        what="a trained Keras model",
+    )
     r = _rows()
     out = np.asarray(keras.ops.convert_to_numpy(my_model(r["X_val"])), dtype=float)
     if out.shape != r["X_val"].shape:
@@ -279,7 +271,7 @@ def _check_beat_pca(fb: Feedback, my_model: Any) -> None:
             "the last layer must be Dense(30, ...)",
         )
     fb.ok("takes and returns rows of 30 numbers")
-    units = _dense_units(my_model)
+    units = [int(layer.units) for layer in all_layers(my_model) if hasattr(layer, "units")]
     if not units:
         fb.stop("no Dense layer found in your model", "build it from layers.Dense as in build_original_autoencoder")
     narrowest = min(units)
@@ -339,10 +331,7 @@ def _solve_auc():
 def _check_auc(fb: Feedback, my_auc: Any) -> None:
     from sklearn.metrics import roc_auc_score
 
-    if not callable(my_auc):
-        fb.stop(
-            f"my_auc should be a function, got {type(my_auc).__name__}", "define it with `def my_auc(labels, scores):`"
-        )
+    fb.require_function(my_auc, "my_auc", "(labels, scores)")
 
     def call(labels: np.ndarray, scores: np.ndarray) -> float:
         value = my_auc(labels, scores)
@@ -514,11 +503,9 @@ def _threshold_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
     ),
 )
 def _check_threshold(fb: Feedback, choose_and_report: Any) -> None:
-    if not callable(choose_and_report):
-        fb.stop(
-            f"choose_and_report should be a function, got {type(choose_and_report).__name__}",
-            "define it with `def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):`",
-        )
+    fb.require_function(
+        choose_and_report, "choose_and_report", "(val_scores, val_labels, test_scores, test_labels, min_recall=0.95)"
+    )
     for what, (vs, vl, ts, tl) in _threshold_cases():
         result = choose_and_report(vs.copy(), vl.copy(), ts.copy(), tl.copy())
         if not isinstance(result, (tuple, list)) or len(result) != 3:

@@ -91,11 +91,7 @@ def my_psnr(clean, test, data_range=1.0):
 def _check_psnr(fb: Feedback, my_psnr: Any) -> None:
     from skimage.metrics import peak_signal_noise_ratio
 
-    if not callable(my_psnr):
-        fb.stop(
-            f"my_psnr should be a function, got {type(my_psnr).__name__}",
-            "define it with `def my_psnr(clean, test, data_range=1.0):`",
-        )
+    fb.require_function(my_psnr, "my_psnr", "(clean, test, data_range=1.0)")
     clean = _smooth_images(5, seed=3)
     rng = np.random.default_rng(4)
     levels = np.array([0.03, 0.05, 0.1, 0.2, 0.3], "float32")[:, None, None, None]
@@ -211,11 +207,7 @@ median_size = max(scores, key=scores.get)        # the size with the HIGHEST PSN
     ),
 )
 def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: Any, splits: Any) -> None:
-    if not callable(median_scores):
-        fb.stop(
-            f"median_scores should be a function, got {type(median_scores).__name__}",
-            "complete `def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):`",
-        )
+    fb.require_function(median_scores, "median_scores", "(noisy, clean, sizes=(1, 3, 5, 7))", verb="complete")
     if not (isinstance(splits, dict) and {"validation", "test"} <= set(splits)):
         fb.stop(
             "SPLITS must be the lesson's {'validation': (noisy, clean), 'test': (noisy, clean)}",
@@ -284,8 +276,7 @@ def _pairs_context() -> dict[str, Any]:
 def _check_one_pair(
     fb: Feedback, name: str, fn: Any, clean: np.ndarray, sigma: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    if not callable(fn):
-        fb.stop(f"{name} should be a function, got {type(fn).__name__}", f"complete `def {name}(clean, sigma, rng):`")
+    fb.require_function(fn, name, "(clean, sigma, rng)", verb="complete")
     out = fn(clean.copy(), sigma, np.random.default_rng(0))
     if not (isinstance(out, tuple) and len(out) == 2):
         fb.stop(f"{name} should return a pair (inputs, targets), got {type(out).__name__}", "return inputs, targets")
@@ -513,11 +504,7 @@ def _narrowest(model: Any) -> tuple[int, str]:
 def _check_bottleneck(fb: Feedback, my_denoiser: Any) -> None:
     import keras
 
-    if not isinstance(my_denoiser, keras.Model):
-        fb.stop(
-            f"my_denoiser should be a keras.Model, got {type(my_denoiser).__name__}",
-            "my_denoiser = keras.Model(inputs, outputs)",
-        )
+    fb.require_model(my_denoiser, "my_denoiser", "my_denoiser = keras.Model(inputs, outputs)", what="a keras.Model")
     in_shape = tuple(my_denoiser.inputs[0].shape[1:]) if my_denoiser.inputs else None
     if in_shape != (28, 28, 1):
         fb.stop(

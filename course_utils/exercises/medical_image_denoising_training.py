@@ -101,11 +101,7 @@ def _check_train(fb: Feedback, train_my_denoiser: Any) -> None:
 
     if is_missing(train_my_denoiser):
         fb.stop("not attempted yet", "write `def train_my_denoiser(model, clean_images, epochs=4, batches=10):`")
-    if not callable(train_my_denoiser):
-        fb.stop(
-            f"train_my_denoiser should be a function, got {type(train_my_denoiser).__name__}",
-            "define it with `def train_my_denoiser(model, clean_images, epochs=4, batches=10):`",
-        )
+    fb.require_function(train_my_denoiser, "train_my_denoiser", "(model, clean_images, epochs=4, batches=10)")
     keras.utils.set_random_seed(0)
     model = lesson.build_residual_denoiser(filters=(8, 16))  # residual: untrained, it copies its input
     clean = _smooth_images(48, seed=11)

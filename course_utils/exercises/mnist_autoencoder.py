@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise, function_body
+from ._keras import dense_layers
 
 NOTEBOOK = "02_mnist_autoencoder"
 DEEP_SIZES = [128, 64, 32, 64, 128, 784]
@@ -61,25 +62,6 @@ def _is_array(value: Any, width: int = 784) -> bool:
     return isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == width and len(value) > 0
 
 
-def _layers(model: Any) -> list[Any]:
-    """Every layer of ``model``, looking inside nested models (a Sequential encoder inside the autoencoder)."""
-    import keras
-
-    found = []
-    for layer in getattr(model, "layers", []):
-        if isinstance(layer, keras.Model):
-            found.extend(_layers(layer))
-        else:
-            found.append(layer)
-    return found
-
-
-def _dense_layers(model: Any) -> list[Any]:
-    import keras
-
-    return [layer for layer in _layers(model) if isinstance(layer, keras.layers.Dense)]
-
-
 def _activation_name(layer: Any) -> str:
     act = getattr(layer, "activation", None)
     return str(getattr(act, "__name__", act))
@@ -109,7 +91,7 @@ def _check_output_layer(fb: Feedback, model: Any, sample: np.ndarray, what: str 
             f"one 784-pixel row per input row",
             "the last layer needs 784 units: layers.Dense(784, ...)",
         )
-    dense = _dense_layers(model)
+    dense = dense_layers(model)
     act = _activation_name(dense[-1]) if dense else "?"
     in_range = bool(np.all((out >= 0) & (out <= 1)))
     return fb.expect(
@@ -199,11 +181,7 @@ def _time_to_loss_solution():
     ),
 )
 def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
-    if not callable(my_time_to_loss):
-        fb.stop(
-            f"my_time_to_loss should be a function, got {type(my_time_to_loss).__name__}",
-            "define it with `def my_time_to_loss(history, target):`",
-        )
+    fb.require_function(my_time_to_loss, "my_time_to_loss", "(history, target)")
     val = [0.30, 0.20, 0.15, 0.12, 0.125, 0.11]
     times = [2.0, 3.5, 5.0, 6.5, 8.0, 9.5]
     # the training loss reaches 0.15 one epoch before the validation loss does
@@ -382,11 +360,9 @@ def _check_deep(
             f"loss_to_beat must be a number (a validation BCE), got {loss_to_beat!r}",
             "run the scaffold cell above the check: it defines loss_to_beat",
         )
-    if not isinstance(deep_autoencoder, keras.Model):
-        fb.stop(
-            f"deep_autoencoder should be a Keras model, got {type(deep_autoencoder).__name__}",
-            "build it with keras.Sequential([...]) or keras.Model(inputs, outputs)",
-        )
+    fb.require_model(
+        deep_autoencoder, "deep_autoencoder", "build it with keras.Sequential([...]) or keras.Model(inputs, outputs)"
+    )
     in_shape = tuple(deep_autoencoder.inputs[0].shape[1:]) if getattr(deep_autoencoder, "inputs", None) else None
     if in_shape != (784,):
         fb.stop(
@@ -395,7 +371,7 @@ def _check_deep(
         )
     _check_output_layer(fb, deep_autoencoder, x_val[:8])
 
-    sizes = [int(layer.units) for layer in _dense_layers(deep_autoencoder)]
+    sizes = [int(layer.units) for layer in dense_layers(deep_autoencoder)]
     code = min(sizes) if sizes else 0
     if sizes == DEEP_SIZES:
         fb.ok("Dense layers of 128, 64, 32, 64, 128 and 784 units: a 32-number code in the middle")
@@ -515,11 +491,7 @@ _SPARSE_SOLUTION = function_body(_sparse_solution, ("build_sparse",))
 def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
     import keras
 
-    if not callable(build_sparse):
-        fb.stop(
-            f"build_sparse should be a function, got {type(build_sparse).__name__}",
-            "define it with `def build_sparse(l1):` returning (autoencoder, encoder)",
-        )
+    fb.require_function(build_sparse, "build_sparse", "(l1)", returning="(autoencoder, encoder)")
     lam = 1e-3
     keras.utils.set_random_seed(0)
     built = build_sparse(lam)
@@ -539,7 +511,7 @@ def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
         )
     fb.ok("a 32-number code")
 
-    dense = _dense_layers(autoencoder)
+    dense = dense_layers(autoencoder)
     code_layers = [layer for layer in dense if int(layer.units) == 32]
     code_layer = code_layers[0] if code_layers else None
     kernel_reg = [layer for layer in dense if getattr(layer, "kernel_regularizer", None) is not None]

@@ -19,14 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise, is_missing
-from .mnist_autoencoder import NOTEBOOK, _activation_name, _layers, _mean_bce, _predict, _tiny_digits
-
-
-def _keras_context() -> dict[str, Any]:
-    import keras
-    from keras import layers, ops
-
-    return {"np": np, "keras": keras, "layers": layers, "ops": ops}
+from ._keras import all_layers, keras_context
+from .mnist_autoencoder import NOTEBOOK, _activation_name, _mean_bce, _predict, _tiny_digits
 
 
 # --------------------------------------------------------------------------------------
@@ -106,7 +100,7 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     title="A convolutional autoencoder from scratch",
     answers=("build_conv_autoencoder",),
     solution=_conv_solution,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(answer=_conv_no_sigmoid, message="sigmoid", description="no sigmoid on the output"),
         Mistake(answer=_conv_three_pools, message="32 x 32", description="three poolings: 28 -> 14 -> 7 -> 4"),
@@ -118,11 +112,7 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
     import keras
 
-    if not callable(build_conv_autoencoder):
-        fb.stop(
-            f"build_conv_autoencoder should be a function, got {type(build_conv_autoencoder).__name__}",
-            "define it with `def build_conv_autoencoder():` returning (autoencoder, encoder)",
-        )
+    fb.require_function(build_conv_autoencoder, "build_conv_autoencoder", "()", returning="(autoencoder, encoder)")
     keras.utils.set_random_seed(0)
     built = build_conv_autoencoder()
     if isinstance(built, tuple) and any(is_missing(m) for m in built):
@@ -140,8 +130,8 @@ def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
             f"your autoencoder takes inputs of shape {in_shape}; the task asks for (28, 28, 1) images",
             "start the encoder with keras.Input(shape=(28, 28, 1))",
         )
-    all_layers = _layers(autoencoder)
-    n_conv = sum(isinstance(layer, keras.layers.Conv2D) for layer in all_layers)
+    model_layers = all_layers(autoencoder)
+    n_conv = sum(isinstance(layer, keras.layers.Conv2D) for layer in model_layers)
     if not n_conv:
         fb.stop(
             "your model has no Conv2D layer: it is not a convolutional autoencoder",
@@ -161,7 +151,7 @@ def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
             f"your output has {out.shape[-1]} channels per pixel; a grey image has 1",
             "end the decoder with layers.Conv2D(1, 3, activation='sigmoid', padding='same')",
         )
-    last = [layer for layer in all_layers if hasattr(layer, "activation")]
+    last = [layer for layer in model_layers if hasattr(layer, "activation")]
     act = _activation_name(last[-1]) if last else "?"
     if act != "sigmoid":
         fb.stop(
@@ -281,7 +271,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     title="Tied weights: a DenseTranspose layer",
     answers=("MyDenseTranspose",),
     solution=_tied_solution,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(answer=_tied_own_kernel, message="own kernel", description="a new kernel instead of the shared one"),
         Mistake(answer=_tied_no_transpose, message="transpose", description="forgot to transpose the kernel"),

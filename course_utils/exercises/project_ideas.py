@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise, is_missing
+from ._keras import keras_context
 
 NOTEBOOK = "06_project_ideas"
 _FILL_IN_HINT = "replace each `...` (or `return None`) marked 'your code' in the cell above, run that cell, then run this check again"
@@ -25,11 +26,6 @@ _FILL_IN_HINT = "replace each `...` (or `return None`) marked 'your code' in the
 # --------------------------------------------------------------------------------------
 # small helpers shared by the checkers
 # --------------------------------------------------------------------------------------
-def _need_function(fb: Feedback, f: Any, name: str, signature: str) -> None:
-    if not callable(f):
-        fb.stop(f"{name} should be a function, got {type(f).__name__}", f"define it with `def {name}{signature}:`")
-
-
 def _call(fb: Feedback, f: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the student's function; a result of ``None`` / ``...`` means the scaffold is untouched."""
     out = f(*args, **kwargs)
@@ -119,7 +115,7 @@ def _solve_shot_noise():
     ),
 )
 def _check_shot_noise(fb: Feedback, shot_noise: Any) -> None:
-    _need_function(fb, shot_noise, "shot_noise", "(images, level, seed=None)")
+    fb.require_function(shot_noise, "shot_noise", "(images, level, seed=None)")
     intensities = np.array([0.0, 0.16, 0.64, 1.0], dtype="float32")
     x = np.repeat(np.repeat(intensities[:, None, None], 64, axis=1), 64, axis=2)  # 4 flat 64x64 images
     x_before = x.copy()
@@ -180,13 +176,6 @@ def _check_shot_noise(fb: Feedback, shot_noise: Any) -> None:
 # --------------------------------------------------------------------------------------
 # Idea 2 · a masked loss for missing values
 # --------------------------------------------------------------------------------------
-def _keras_context() -> dict[str, Any]:
-    import keras
-    from keras import layers, ops
-
-    return {"np": np, "keras": keras, "layers": layers, "ops": ops}
-
-
 def _solve_masked_mse(ops):
     def masked_mse(y_true, y_pred):
         """Mean squared error over the measured entries of y_true (missing entries are NaN); one number."""
@@ -205,7 +194,7 @@ def _solve_masked_mse(ops):
     title="Idea 2 · a Keras loss for records with missing values",
     answers=("masked_mse",),
     solution=_solve_masked_mse,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(
             "def masked_mse(y_true, y_pred):\n    return ops.mean(ops.square(y_true - y_pred))",
@@ -234,7 +223,7 @@ def _check_masked_mse(fb: Feedback, masked_mse: Any) -> None:
     import keras
     import tensorflow as tf
 
-    _need_function(fb, masked_mse, "masked_mse", "(y_true, y_pred)")
+    fb.require_function(masked_mse, "masked_mse", "(y_true, y_pred)")
     rng = np.random.default_rng(0)
     y_true = rng.normal(size=(6, 5)).astype("float32")
     y_pred = rng.normal(size=(6, 5)).astype("float32")
@@ -360,7 +349,7 @@ def _solve_threshold():
     ),
 )
 def _check_threshold(fb: Feedback, pick_threshold: Any) -> None:
-    _need_function(fb, pick_threshold, "pick_threshold", "(val_errors, max_false_alarm_rate)")
+    fb.require_function(pick_threshold, "pick_threshold", "(val_errors, max_false_alarm_rate)")
     rng = np.random.default_rng(0)
     for n, rate in ((200, 0.02), (500, 0.05), (1000, 0.01)):
         errors = rng.lognormal(-4.0, 0.6, n)  # reconstruction errors are skewed, not normal
@@ -398,7 +387,7 @@ def _check_threshold(fb: Feedback, pick_threshold: Any) -> None:
 def _code_size_context() -> dict[str, Any]:
     from course_utils.lessons.project_ideas import starter_autoencoder
 
-    return {**_keras_context(), "starter_autoencoder": starter_autoencoder, "EPOCHS": 2}
+    return {**keras_context(), "starter_autoencoder": starter_autoencoder, "EPOCHS": 2}
 
 
 def _factor_data(rng: np.random.Generator, n: int, loadings: np.ndarray) -> np.ndarray:
@@ -452,7 +441,7 @@ def _solve_code_size(EPOCHS, starter_autoencoder):
     ),
 )
 def _check_code_size(fb: Feedback, validation_mse: Any) -> None:
-    _need_function(fb, validation_mse, "validation_mse", "(code_size, x_fit, x_val, epochs=EPOCHS)")
+    fb.require_function(validation_mse, "validation_mse", "(code_size, x_fit, x_val, epochs=EPOCHS)")
     try:
         takes_epochs = "epochs" in inspect.signature(validation_mse).parameters
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise
-from .project_ideas import NOTEBOOK, _array, _call, _need_function, _np_context, _number
+from .project_ideas import NOTEBOOK, _array, _call, _np_context, _number
 
 
 # --------------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ def _solve_path_speed():
     ),
 )
 def _check_path_speed(fb: Feedback, path_speed: Any) -> None:
-    _need_function(fb, path_speed, "path_speed", "(codes)")
+    fb.require_function(path_speed, "path_speed", "(codes)")
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(5, 4, 2))
     out = _array(fb, _call(fb, path_speed, "path_speed", codes.copy()), "path_speed")
@@ -140,7 +140,7 @@ def _solve_error_map():
     ),
 )
 def _check_error_map(fb: Feedback, error_map: Any) -> None:
-    _need_function(fb, error_map, "error_map", "(tiles, reconstructions, grid_shape)")
+    fb.require_function(error_map, "error_map", "(tiles, reconstructions, grid_shape)")
     rng = np.random.default_rng(0)
     grid = (3, 5)
     tiles = rng.random((15, 4, 4, 3)).astype("float32")
@@ -217,7 +217,7 @@ def _solve_r2():
 def _check_r2(fb: Feedback, r2_by_hand: Any) -> None:
     from sklearn.metrics import r2_score
 
-    _need_function(fb, r2_by_hand, "r2_by_hand", "(y_true, y_pred)")
+    fb.require_function(r2_by_hand, "r2_by_hand", "(y_true, y_pred)")
     rng = np.random.default_rng(0)
     y = rng.normal(150.0, 60.0, 60)
     cases = {
@@ -282,7 +282,7 @@ def _solve_enrichment():
     ),
 )
 def _check_enrichment(fb: Feedback, enrichment_factor: Any) -> None:
-    _need_function(fb, enrichment_factor, "enrichment_factor", "(distance, active, k)")
+    fb.require_function(enrichment_factor, "enrichment_factor", "(distance, active, k)")
     rng = np.random.default_rng(0)
     n = 400
     active = np.zeros(n, dtype=np.int64)
@@ -371,7 +371,7 @@ def _solve_band_power():
     ),
 )
 def _check_band_power(fb: Feedback, band_power: Any) -> None:
-    _need_function(fb, band_power, "band_power", "(power, freqs, low, high)")
+    fb.require_function(band_power, "band_power", "(power, freqs, low, high)")
     rng = np.random.default_rng(0)
     for step, (low, high) in ((2.0, (8, 12)), (0.5, (13, 30))):
         freqs = np.arange(0, 64 + step, step)
@@ -461,7 +461,7 @@ def _solve_worst_variables():
     ),
 )
 def _check_worst_variables(fb: Feedback, worst_variables: Any) -> None:
-    _need_function(fb, worst_variables, "worst_variables", "(x, x_hat, names, n=3)")
+    fb.require_function(worst_variables, "worst_variables", "(x, x_hat, names, n=3)")
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 8))
     err = rng.normal(0, 0.05, size=x.shape)

@@ -16,15 +16,9 @@ from typing import Any
 import numpy as np
 
 from . import Feedback, Mistake, exercise
+from ._keras import keras_context
 
 NOTEBOOK = "05_variational_autoencoders"
-
-
-def _keras_context() -> dict[str, Any]:
-    import keras
-    from keras import layers, ops
-
-    return {"np": np, "keras": keras, "layers": layers, "ops": ops}
 
 
 def _numpy(value: Any) -> np.ndarray:
@@ -73,7 +67,7 @@ def _sampling_mistake(body: str) -> str:
     title="The reparameterisation trick as a Keras layer",
     answers=("MySampling",),
     solution=_sampling_solution,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(
             _sampling_mistake("eps = keras.random.normal(ops.shape(z_mean))\nreturn z_mean + ops.exp(z_log_var) * eps"),
@@ -217,7 +211,7 @@ def _kl_solution(ops):
     title="The KL term of the VAE loss",
     answers=("my_kl",),
     solution=_kl_solution,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(
             "def my_kl(z_mean, z_log_var):\n"
@@ -246,10 +240,7 @@ def _kl_solution(ops):
     ),
 )
 def _check_kl(fb: Feedback, my_kl: Any) -> None:
-    if not callable(my_kl):
-        fb.stop(
-            f"my_kl should be a function, got {type(my_kl).__name__}", "define it with `def my_kl(z_mean, z_log_var):`"
-        )
+    fb.require_function(my_kl, "my_kl", "(z_mean, z_log_var)")
     rng = np.random.default_rng(5)
     n, d = 6, 4
     z_mean = rng.normal(0, 1.5, size=(n, d)).astype("float32")
@@ -345,7 +336,7 @@ def _prior_samples_solution(np):
     title="Sample new digits from the prior",
     answers=("sample_digits",),
     solution=_prior_samples_solution,
-    context=_keras_context,
+    context=keras_context,
     mistakes=(
         Mistake(
             "def sample_digits(decoder, n=16):\n"
@@ -377,11 +368,7 @@ def _prior_samples_solution(np):
     ),
 )
 def _check_prior_samples(fb: Feedback, sample_digits: Any) -> None:
-    if not callable(sample_digits):
-        fb.stop(
-            f"sample_digits should be a function, got {type(sample_digits).__name__}",
-            "define it with `def sample_digits(decoder, n=16):`",
-        )
+    fb.require_function(sample_digits, "sample_digits", "(decoder, n=16)")
     probe = _probe_decoder()
     hint_shape = (
         f"the decoder takes codes shaped (n, latent_dim) — here ({{n}}, {_PROBE_LATENT}); "

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from ...report import check, log
 from ...settings import Settings
+from .. import result
 from . import breast_cancer, generative, mnist
 
 Part = Callable[[Settings], tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
@@ -48,11 +49,4 @@ def run(s: Settings) -> dict[str, Any]:
         data_out.update(extra)
     n_met = sum(1 for c in checks if c["met"])
     summary = f"{n_met}/{len(checks)} checks met; " + "; ".join(summaries)
-    return {
-        "checks": checks,
-        "tables": tables,
-        "notes": notes,
-        "data": data_out,
-        "summary": summary,
-        "sources": sources,
-    }
+    return result(checks, tables, summary, notes=notes, data=data_out, sources=sources)
