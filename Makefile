@@ -17,10 +17,12 @@ export MALLOC_ARENA_MAX ?= 2
 # `make test` runs the notebooks in fast mode unless told otherwise (COURSE_FAST=0 make test).
 TEST_FAST ?= $(if $(COURSE_FAST),$(COURSE_FAST),1)
 # Tests run in parallel (pytest-xdist), one worker a core up to 4 (each imports TensorFlow: ~1 GB);
-# --dist loadfile keeps a file together: a notebook's cells in one kernel, a module's fixtures run once.
-# TEST_WORKERS=0 runs everything in this process (debugging).
+# --dist loadgroup with tests/conftest.py's groups keeps a file together (a notebook's cells in one kernel,
+# a module's fixtures run once) except the files it spreads over the workers; the notebooks alone
+# (no tests/conftest.py) use --dist loadfile.  TEST_WORKERS=0 runs everything in this process (debugging).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
-XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST_FILES := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 LAB_PORT  ?= 8888
 LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
@@ -50,7 +52,7 @@ lab: $(STAMP)  ## set up (if needed) and open JupyterLab on the lessons
 		--ServerApp.port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)  ## set up (if needed) and run every test: package, notebooks (fast mode), quiz pipeline
-	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax $(XDIST) \
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest tests notebooks --nbval-lax -m "not classroom" $(XDIST) \
 		--durations=20 --cov=course_utils --cov=course_quiz --cov-report=term -p no:cacheprovider
 
 test-quick: $(STAMP)  ## the inner loop: unit tests only, no notebooks, no slow tests (under a minute)
@@ -88,10 +90,10 @@ test-site: $(SITE_STAMP)  ## the built website in headless Chromium + its files 
 	COURSE_SITE_TESTS=1 COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/site -p no:cacheprovider
 
 test-package: $(STAMP)  ## only the pytest suite (no notebooks)
-	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests $(XDIST) --durations=20 -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not classroom" $(XDIST) --durations=20 -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
-	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST) -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST_FILES) -p no:cacheprovider
 
 run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory; MEMORY_LIMIT_MB=1000: under a real limit)
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) -m tools.run_notebooks --json build/run-all.json \
@@ -120,8 +122,9 @@ $(HUB_STAMP): $(STAMP) requirements/hub.txt
 hub-demo: $(HUB_STAMP)  ## a class on a real JupyterHub (127.0.0.1): release, fetch, submit, grade, feedback (~3 min); HUB_SERVE=1: log in yourself
 	$(PY) -m hub.demo $(if $(HUB_SERVE),serve,run) --json build/hub/summary.json
 
-test-hub: $(HUB_STAMP)  ## the JupyterHub round trip as a test (installs jupyterhub + configurable-http-proxy first)
+test-hub: $(HUB_STAMP)  ## a class: the JupyterHub round trip and nbgrader's exchange between students (installs jupyterhub + configurable-http-proxy first)
 	COURSE_HUB_TESTS=1 COURSE_OFFLINE=1 $(PY) -m pytest tests/hub -p no:cacheprovider -rs
+	COURSE_OFFLINE=1 $(PY) -m pytest tests -m classroom -p no:cacheprovider -rs
 
 quiz-report: $(STAMP)  ## instructor, after grade: item analysis -> quizzes/item_analysis.csv, item_analysis.png
 	MPLBACKEND=Agg $(PY) quizzes/manage.py report

@@ -26,7 +26,13 @@ import pytest
 from course_quiz import bank
 
 pytest.importorskip("nbgrader")
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*not in session:Warning")]
+# A class's exchange: run by `make test-hub` (CI) with the JupyterHub round trip that covers the same
+# commands on a real hub; `make test` skips it (tests/test_quiz_pipeline.py covers one course's pipeline).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.classroom,
+    pytest.mark.filterwarnings("ignore:.*not in session:Warning"),
+]
 
 REPO = Path(__file__).resolve().parents[1]
 QUIZZES = REPO / "quizzes"
