@@ -213,9 +213,16 @@ def print_environment() -> dict[str, Any]:
     return rep
 
 
-def setup(seed: int = 42) -> dict[str, Any]:
-    """The one call of every setup cell: seed everything, print the environment and, in a notebook,
-    install :func:`forget_finished_trainings` after every cell."""
+def setup(seed: int = 42, onednn: bool = True) -> dict[str, Any]:
+    """The one call of every setup cell: keep the kernel's memory small, seed everything, print the
+    environment and, in a notebook, install :func:`forget_finished_trainings` after every cell.
+
+    ``onednn=False`` runs TensorFlow's own CPU kernels instead of oneDNN's (:func:`_use_plain_cpu_kernels`):
+    ~50 MB less memory for a lesson of dense layers, but convolutions take 2-3 times longer.
+    """
+    _return_freed_blocks_promptly()
+    if not onednn:
+        _use_plain_cpu_kernels()  # before TensorFlow is imported: it reads the setting once
     import_tensorflow_quietly()  # no red start-up lines under the setup cell
     run_ops_one_at_a_time()
     set_seed(seed)
@@ -331,6 +338,57 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to do
         pass
+
+
+# glibc's mallopt() parameters (<malloc.h>)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_MALLOC_SETTINGS = {_M_MMAP_THRESHOLD: 128 * 1024, _M_TRIM_THRESHOLD: 1024 * 1024, _M_ARENA_MAX: 2}
+
+
+def _use_plain_cpu_kernels() -> bool:
+    """Ask TensorFlow for its own CPU kernels instead of oneDNN's (``TF_ENABLE_ONEDNN_OPTS=0``); True if
+    the setting applies, False if TensorFlow is already imported or the environment already chooses.
+
+    oneDNN keeps, per thread, a cache of up to 1,024 prepared operations with their buffers (TensorFlow's
+    ``MklPrimitiveFactory``; no setting bounds it) that grows with every new layer and batch shape. Measured
+    on our 2-core machines in student mode with MALLOC_ARENA_MAX=2 (a shared machine, so times are rough):
+    lesson 05 peaked at 1,050-1,074 MB with oneDNN and 1,018-1,027 MB without it, 972 MB with
+    :func:`_return_freed_blocks_promptly` as well, in about the same time (136-144 s against 127-140 s;
+    its one convolutional training, 14 s, took 24 s). Lesson 02 peaked at 925 MB (twice) instead of 1,011-1,019 MB,
+    but its convolutional autoencoders train 2-3 times slower (one training 35 s -> 96 s) and the lesson
+    took 233-265 s instead of 138-183 s: hence an option of :func:`setup`, not the default.
+    """
+    if "tensorflow" in sys.modules or "TF_ENABLE_ONEDNN_OPTS" in os.environ:
+        return False
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    return True
+
+
+def _return_freed_blocks_promptly() -> bool:
+    """Make glibc's malloc give freed memory back to the system at once instead of keeping it (Linux/glibc
+    only; True if the settings applied).
+
+    glibc serves a request of more than 128 KiB with its own ``mmap`` and returns it on ``free``, but
+    each such free raises that threshold to the freed size (up to 32 MiB): after TensorFlow's first
+    training steps its megabyte-sized tensors come from the heap and, once freed between blocks still in
+    use, stay resident; ``malloc_trim`` after a cell comes too late for the peak inside ``fit``. Fixing
+    the threshold at 128 KiB (which switches that adjustment off) and trimming the heap's top beyond 1 MiB
+    keeps them out, at the cost of an ``mmap``/``munmap`` pair per large tensor; at most two arenas is
+    what ``MALLOC_ARENA_MAX=2`` (Makefile, ``binder/start``) sets, which Colab cannot: its kernel is
+    already running. Lesson 05 in student mode: with oneDNN (the default) no measurable change
+    (1,060 MB against 1,050-1,074 MB, 136 s against 127-140 s); without oneDNN 972 MB against
+    1,018-1,027 MB.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (e.g. musl)
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return all(mallopt(param, value) == 1 for param, value in _MALLOC_SETTINGS.items())
 
 
 def _install_training_cleanup() -> bool:
