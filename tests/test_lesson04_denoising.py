@@ -53,6 +53,16 @@ def test_make_pairs(target):
         L.make_pairs(x, "noisy", np.random.default_rng(0))
 
 
+def test_make_pairs_draws_the_noise_levels_log_uniformly():
+    """As many images below the range's geometric mean as above it: light noise is not starved."""
+    x = np.full((2000, 28, 28, 1), 0.5, np.float32)  # mid-grey: no clipping at these levels
+    noisy, _ = L.make_pairs(x, "clean", np.random.default_rng(0), sigma_range=(0.01, 0.09), poisson_share=0.0)
+    levels = np.std(noisy - x, axis=(1, 2, 3))
+    assert 0.009 < levels.min() and levels.max() < 0.095
+    assert abs(np.median(levels) - 0.03) < 0.003  # log-uniform: the geometric mean; uniform would give 0.05
+    assert abs(np.mean(levels < 0.03) - 0.5) < 0.04
+
+
 def test_noisy_pairs_is_deterministic_and_sized():
     x = _images(10)
     a = L.NoisyPairs(x, "clean", batch_size=4, batches=5, seed=3)

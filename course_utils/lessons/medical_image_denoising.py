@@ -61,12 +61,12 @@ def bm3d_grid(condition, factors=(0.8, 1.0, 1.25)):
 def make_pairs(clean, target, rng, sigma_range=(0.05, 0.35), poisson_share=0.25):
     """Training pairs (input, target) from a batch of clean images.
 
-    Every image gets its own noise level from ``sigma_range``; a share ``poisson_share`` of them gets
-    Poisson noise, the rest Gaussian.  ``target``: ``"clean"`` (denoising autoencoder),
+    Every image gets its own noise level from ``sigma_range``, drawn log-uniformly; a share
+    ``poisson_share`` of them gets Poisson noise, the rest Gaussian.  ``target``: ``"clean"`` (denoising autoencoder),
     ``"same"`` (the syllabus' step 5: the same noisy image) or ``"noise2noise"`` (a second noisy copy
     with independent noise of the same kind and level — no clean image is used).
     """
-    levels = rng.uniform(*sigma_range, size=len(clean))                          # one noise level per image
+    levels = np.exp(rng.uniform(*np.log(sigma_range), size=len(clean)))         # one level per image, log-uniform
     shot = (rng.random(len(clean)) < poisson_share).reshape(-1, *[1] * (clean.ndim - 1))   # Poisson or Gaussian
 
     def noisy_copy():                   # fresh noise of each image's kind and level (data.add_noise, section 2)

@@ -33,7 +33,7 @@ from course_utils import pretrained
 
 DEFAULTS: dict[str, Any] = {
     "filters": (32, 64),
-    "epochs": 60,
+    "epochs": 80,
     "batches": 150,
     "batch_size": 64,
     "learning_rate": 2e-3,
