@@ -17,12 +17,10 @@ export MALLOC_ARENA_MAX ?= 2
 # `make test` runs the notebooks in fast mode unless told otherwise (COURSE_FAST=0 make test).
 TEST_FAST ?= $(if $(COURSE_FAST),$(COURSE_FAST),1)
 # Tests run in parallel (pytest-xdist), one worker a core up to 4 (each imports TensorFlow: ~1 GB);
-# --dist loadgroup with tests/conftest.py's groups keeps a file together (a notebook's cells in one kernel,
-# a module's fixtures run once) except the files it spreads over the workers; the notebooks alone
-# (no tests/conftest.py) use --dist loadfile.  TEST_WORKERS=0 runs everything in this process (debugging).
+# --dist loadfile keeps a file together: a notebook's cells in one kernel, a module's fixtures run once.
+# TEST_WORKERS=0 runs everything in this process (debugging).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
-XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
-XDIST_FILES := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 LAB_PORT  ?= 8888
 LAB_ARGS  ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
@@ -93,7 +91,7 @@ test-package: $(STAMP)  ## only the pytest suite (no notebooks)
 	MPLBACKEND=Agg COURSE_FAST=1 COURSE_OFFLINE=1 $(PY) -m pytest tests -m "not classroom" $(XDIST) --durations=20 -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, through nbval (fast mode)
-	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST_FILES) -p no:cacheprovider
+	MPLBACKEND=Agg COURSE_FAST=$(TEST_FAST) COURSE_OFFLINE=1 $(PY) -m pytest --nbval-lax notebooks $(XDIST) -p no:cacheprovider
 
 run-all: $(STAMP)  ## execute every lesson headless in student mode into build/executed/ (time + memory; MEMORY_LIMIT_MB=1000: under a real limit)
 	COURSE_FAST=$(if $(COURSE_FAST),$(COURSE_FAST),0) $(PY) -m tools.run_notebooks --json build/run-all.json \
