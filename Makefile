@@ -38,7 +38,11 @@ $(PY):
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python >= 3.11 is needed, found {sys.version.split()[0]}: run e.g. make PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) requirements/lock.txt pyproject.toml binder/postBuild
+# uv (pinned, hashes checked) installs the lock in seconds where pip takes about a minute; pip is the fallback
+# wherever uv cannot be installed or cannot reach the index (uv does not read pip's configuration).
+$(STAMP): $(PY) requirements/lock.txt requirements/uv.txt pyproject.toml binder/postBuild
+	{ $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt && \
+	  $(BIN)/uv pip install --quiet --python $(PY) --require-hashes -r requirements/lock.txt; } || \
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt
 	bash binder/postBuild
 	touch $@
@@ -147,6 +151,8 @@ lock: $(DEV_STAMP)  ## re-resolve requirements/lock.txt (hashes included) from r
 	$(BIN)/uv pip compile requirements/base.in -o requirements/lock.txt --generate-hashes --no-strip-extras --custom-compile-command "make lock" \
 		--python-version 3.11.7 --python-platform x86_64-manylinux_2_28 $(if $(UPGRADE),--upgrade)
 	{ sed -n '1,2p' binder/requirements.txt; sed 1,2d requirements/lock.txt; } > build/binder.txt && mv build/binder.txt binder/requirements.txt
+	{ sed -n '1,2p' requirements/uv.txt; grep '^uv==' requirements/dev.txt | \
+	  $(BIN)/uv pip compile - --generate-hashes --no-header --quiet; } > build/uv.txt && mv build/uv.txt requirements/uv.txt
 
 clean:  ## remove the venv, build outputs and grading artefacts (keeps your notebooks)
 	rm -rf $(VENV) build .pytest_cache .coverage .mypy_cache .ruff_cache course_utils.egg-info

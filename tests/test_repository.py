@@ -327,6 +327,10 @@ def test_dev_tools_are_pinned_and_the_same_everywhere():
             f".pre-commit-config.yaml must pin {tool}=={dev[tool]} like requirements/dev.txt"
         )
     assert "nbstripout" in hooks and "ruff format" in hooks and "ruff check" in hooks
+    # make install bootstraps the same uv in hash-checking mode (requirements/uv.txt, written by make lock)
+    uv_text = (ROOT / "requirements" / "uv.txt").read_text()
+    assert _pins(ROOT / "requirements" / "uv.txt") == {"uv": dev["uv"]}
+    assert len(re.findall(r"--hash=sha256:[0-9a-f]{64}", uv_text)) >= 2, "uv.txt needs the wheels' hashes"
     assert (ROOT / "course_utils" / "py.typed").is_file()
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["tool"]["mypy"]["files"] == ["course_utils"] and meta["tool"]["ruff"]["line-length"]
