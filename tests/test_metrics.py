@@ -211,3 +211,52 @@ def test_confusion_zero_division_and_single_class() -> None:
     assert only_normal["fp"] == 1 and only_normal["fpr"] == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="NaN"):
         M.confusion_at_threshold([0, 1], [0.1, 0.2], float("nan"))
+
+
+# --------------------------------------------------------------------------- bootstrap intervals
+
+
+def _numpy_bootstrap(stat, arrays, n_boot=1000, seed=0):
+    """The percentile bootstrap written out: the same resampled rows for every array (paired)."""
+    idx = np.random.default_rng(seed).integers(0, len(arrays[0]), size=(n_boot, len(arrays[0])))
+    return np.percentile(stat(*[a[idx] for a in arrays]), [2.5, 97.5])
+
+
+def test_mean_ci_matches_a_percentile_bootstrap_written_out():
+    values = np.random.default_rng(3).gamma(2.0, 0.01, 2_000)
+    mean, low, high = M.mean_ci(values)
+    assert mean == pytest.approx(values.mean())
+    expected = _numpy_bootstrap(lambda a: a.mean(axis=1), [values])
+    assert (low, high) == pytest.approx(tuple(expected), rel=2e-3)
+    # a sample four times larger: an interval about half as wide
+    _, low4, high4 = M.mean_ci(np.random.default_rng(4).gamma(2.0, 0.01, 8_000))
+    assert 0.35 < (high4 - low4) / (high - low) < 0.65
+
+
+def test_ratio_ci_is_paired_and_matches_a_bootstrap_written_out():
+    rng = np.random.default_rng(5)
+    reference = rng.gamma(2.0, 0.01, 3_000)  # per-image errors of a baseline ...
+    values = 0.8 * reference * rng.uniform(0.95, 1.05, reference.size)  # ... and of a model, image by image
+    ratio, low, high = M.ratio_ci(values, reference)
+    assert ratio == pytest.approx(values.mean() / reference.mean())
+    expected = _numpy_bootstrap(lambda a, b: a.mean(axis=1) / b.mean(axis=1), [values, reference])
+    assert (low, high) == pytest.approx(tuple(expected), rel=2e-3)
+    assert low < ratio < high < 0.82
+    # unpaired resampling (each array drawn on its own) would give a far wider interval: pairing matters
+    other = np.random.default_rng(6).integers(0, reference.size, size=(1000, reference.size))
+    idx = np.random.default_rng(0).integers(0, reference.size, size=(1000, reference.size))
+    unpaired = np.percentile(values[idx].mean(axis=1) / reference[other].mean(axis=1), [2.5, 97.5])
+    assert (high - low) < 0.2 * (unpaired[1] - unpaired[0])
+
+
+@pytest.mark.parametrize(
+    ("values", "reference", "message"),
+    [
+        (np.ones(5), np.ones(4), "one number per sample"),
+        (np.ones(5), -np.ones(5), "non-negative"),
+        (np.ones(5), np.zeros(5), "positive mean"),
+    ],
+)
+def test_ratio_ci_rejects_what_it_cannot_compare(values, reference, message):
+    with pytest.raises(ValueError, match=message):
+        M.ratio_ci(values, reference)
