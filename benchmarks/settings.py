@@ -95,6 +95,7 @@ class Settings:
     denoise_n_boot: int = 1000
     denoise_bm3d_images: int | None = None  # test images scored with BM3D (None: all; 0: skip BM3D)
     denoise_bm3d_tune_images: int = 16  # validation images to tune BM3D's factor per condition
+    denoise_bm3d_factors: tuple[float, ...] = (0.8, 1.0, 1.25)  # BM3D's known noise level × each factor
     denoise_repro_epochs: int = 2  # re-run the first epochs of `make weights` (0: skip)
 
     def to_json(self) -> dict[str, Any]:

@@ -165,6 +165,7 @@ def test_denoising_table_runs_on_any_medical_images():
         pretrained_model=pre,
         bm3d_images=2,
         bm3d_tune_images=1,
+        bm3d_factors=(0.9, 1.1),
     )
     assert result["source"] == "synthetic test images" and result["n_train"] == 24 and result["n_test"] == 8
     methods = {r["method"] for r in result["rows"]}
@@ -181,6 +182,7 @@ def test_denoising_table_runs_on_any_medical_images():
     if "bm3d" in methods:  # BM3D on the first 2 test images, told the level; the headline can pick it
         assert all(r["n"] == 2 for r in result["rows"] if r["method"] == "bm3d")
         assert set(result["bm3d"]) == set(L.CONDITIONS)
+        assert {r["params"]["sigma_factor"] for r in result["bm3d"].values()} <= {0.9, 1.1}  # the grid asked for
     assert {r["condition"] for r in result["rows"]} == set(L.CONDITIONS)
     for r in result["rows"]:
         assert r["PSNR low"] <= r["PSNR"] <= r["PSNR high"]

@@ -100,6 +100,7 @@ def run(s: Settings) -> dict[str, Any]:
         pretrained_model=model,
         bm3d_images=s.denoise_bm3d_images,
         bm3d_tune_images=s.denoise_bm3d_tune_images,
+        bm3d_factors=s.denoise_bm3d_factors,
     )
     is_xray = "X-ray" in med.source
     same_file = is_xray and _data_file(s.denoise_size) == card["data"]["sha256"]

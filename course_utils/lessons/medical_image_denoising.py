@@ -241,13 +241,14 @@ def gain_rows(scores, reference, denoisers, n_boot=1000, seed=0, labels=None, cl
 # --- notebooks/04_medical_image_denoising.ipynb, "11 · The whole comparison in one call"
 def denoising_table(med, *, n_train=None, epochs=12, batches=32, batch_size=32, tune_images=48,
                     slow_filter_images=208, n_test=None, n_boot=1000, seed=1, verbose=0,
-                    pretrained_model=None, bm3d_images=None, bm3d_tune_images=8):
+                    pretrained_model=None, bm3d_images=None, bm3d_tune_images=8, bm3d_factors=(0.8, 1.0, 1.25)):
     """Lesson 04's comparison in one call (used by the benchmark).
 
     ``med``: an ``ImageData`` from ``course_utils.data.load_medical_images`` (X-rays or the MRI fallback).
     Trains the bottleneck and the residual denoiser noisy → clean on ``n_train`` training images
     (random subset; ``None`` = all) for ``epochs`` × ``batches`` steps of ``batch_size`` images, tunes the
-    four classical filters (and BM3D, if installed, on ``bm3d_tune_images`` images) on validation images,
+    four classical filters (and BM3D, if installed, on ``bm3d_tune_images`` images; its level × each of
+    ``bm3d_factors``) on validation images,
     and scores everything on the (first ``n_test``) test images under every condition of CONDITIONS — BM3D
     on the first ``bm3d_images`` (``None`` = all, 0 = skip BM3D), ``pretrained_model`` (a Keras model,
     optional) on all of them.
@@ -272,7 +273,8 @@ def denoising_table(med, *, n_train=None, epochs=12, batches=32, batch_size=32, 
             n = None if m in ("gaussian", "median") or m == best[c] else slow_filter_images
             scores[c, m] = image_scores(x_test[:n], baselines.denoise(noisy_test[c][:n], m, **params))
         if use_bm3d:
-            bm3d[c] = baselines.tune_filter("bm3d", noisy_val[c], x_val, bm3d_grid(c), max_images=bm3d_tune_images)
+            bm3d[c] = baselines.tune_filter("bm3d", noisy_val[c], x_val, bm3d_grid(c, bm3d_factors),
+                                            max_images=bm3d_tune_images)
             out = baselines.denoise(noisy_test[c][:bm3d_images], "bm3d", **bm3d[c][0])
             scores[c, "bm3d"] = image_scores(x_test[:bm3d_images], out)
             same_images = baselines.tune_filter(best[c], noisy_val[c], x_val, [tuned[best[c]][0]],
