@@ -286,7 +286,14 @@ def test_ci_runs_exactly_the_readme_test_command():
     commands = [
         line.split("#")[0].strip() for line in ci.splitlines() if line.strip() and not line.strip().startswith(skip)
     ]
-    expected = ["make lint", "make test", "make test-browser", "make test-hub", "make site-fast test-site"]
+    expected = [
+        "make lint",
+        "make test",
+        "make coverage",
+        "make test-browser",
+        "make test-hub",
+        "make site-fast test-site",
+    ]
     assert commands == expected, commands
     for command in expected:  # the README names every step CI runs
         assert f"`{command}`" in readme, command
@@ -295,6 +302,7 @@ def test_ci_runs_exactly_the_readme_test_command():
         "lab",
         "test",
         "test-quick",
+        "coverage",
         "test-browser",
         "lint",
         "run-all",
@@ -316,6 +324,11 @@ def test_test_quick_is_the_suite_without_slow_tests_and_notebooks():
     )
     full = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
     assert "not slow" not in full and "tests notebooks --nbval-lax" in full, "make test must run everything"
+    # coverage is measured by its own target, which CI runs after make test and which fails under 90 %
+    cov = re.search(r"^coverage:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert "pytest tests" in cov and "--cov=course_utils" in cov and "--cov-fail-under=90" in cov
+    ci = [line.split("#")[0].strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert ci.index("make test") < ci.index("make coverage")
 
 
 def test_dev_tools_are_pinned_and_the_same_everywhere():

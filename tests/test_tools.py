@@ -275,6 +275,18 @@ def test_lab_server_starts_on_the_lessons_in_student_configuration(tmp_path):
             "@jupyter/nbgrader:course-list",
         } <= disabled
         assert "@jupyter/nbgrader:assignment-list" not in disabled
+        instructor = {f"@jupyter/nbgrader:{p}" for p in ("formgrader", "create-assignment", "course-list")}
+        assert instructor <= set(config.get("lockedExtensions", [])), "students could re-enable them"
+        # nbgrader's instructor server extensions are off (binder/postBuild); the students' assignment list
+        # answers (400 without its parameters: its handler is there), the formgrader does not exist (404)
+        codes = {}
+        for path in ("formgrader", "assignments"):
+            try:
+                with urllib.request.urlopen(f"{base}/{path}?token={token}", timeout=10) as r:
+                    codes[path] = r.status
+            except urllib.error.HTTPError as err:
+                codes[path] = err.code
+        assert codes["formgrader"] == 404 and codes["assignments"] != 404, codes
         # a request without the token is refused
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/api/contents/notebooks", timeout=10)
