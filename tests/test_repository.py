@@ -253,12 +253,32 @@ def test_binder_pins_python_and_installs_the_package():
     assert m and int(m.group(1)) >= 11, "repo2docker defaults to 3.10: pin python-3.11+"
     post = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install" in post and "--no-deps -e ." in post
-    for ext in ("formgrader", "create-assignment", "course-list"):
-        assert "@jupyter/nbgrader:${ext}" in post or f"@jupyter/nbgrader:{ext}" in post
-        assert ext in post
     # repo2docker reads only binder/ when it exists: no competing top-level files
     for name in ("requirements.txt", "runtime.txt", "postBuild", "Dockerfile", "apt.txt"):
         assert not (ROOT / name).exists(), f"top-level {name} would confuse repo2docker's reading"
+
+
+def test_postbuild_writes_the_student_view_and_keeps_other_settings(tmp_path):
+    """postBuild's config writer (what `jupyter labextension disable/lock` and `jupyter server extension
+    disable` write), run against a scratch prefix that already holds a page config of its own."""
+    import json
+    import types
+
+    post = (ROOT / "binder" / "postBuild").read_text()
+    snippet = post.split("python - <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    etc = tmp_path / "etc" / "jupyter"
+    (etc / "labconfig").mkdir(parents=True)
+    (etc / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {"other:plugin": True}}))
+    fake_sys = types.SimpleNamespace(prefix=str(tmp_path))
+    exec(compile(snippet.replace("import sys\n", ""), "postBuild", "exec"), {"sys": fake_sys})
+    page = json.loads((etc / "labconfig" / "page_config.json").read_text())
+    instructor = {f"@jupyter/nbgrader:{p}": True for p in ("formgrader", "create-assignment", "course-list")}
+    assert page["disabledExtensions"] == {"other:plugin": True, **instructor}
+    assert page["lockedExtensions"] == instructor
+    for ext in ("formgrader", "course_list"):
+        name = f"nbgrader.server_extensions.{ext}"
+        conf = json.loads((etc / "jupyter_server_config.d" / f"{name}.json").read_text())
+        assert conf == {"ServerApp": {"jpserver_extensions": {name: False}}}
 
 
 def test_package_dependencies_are_light_for_colab():
