@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from tools import memory_limit
@@ -63,6 +64,8 @@ def test_run_notebooks_reports_time_memory_and_failures(tmp_path):
     assert good_result["ok"] and good_result["peak_rss_mb"] >= 240  # MB = 10**6 bytes: the array alone is 240 MB
     # the kernel's own high-water mark (course_utils.runtime.peak_rss_mb) was read after the last cell
     assert good_result["kernel_peak_mb"] >= 240 and good_result["peak_rss_mb"] >= good_result["polled_peak_mb"]
+    # the array is anonymous memory; the libraries' pages are not, so the anonymous peak is the smaller one
+    assert 240 <= good_result["polled_peak_anon_mb"] < good_result["polled_peak_mb"]
     assert not results["02_bad.ipynb"]["ok"] and "boom" in results["02_bad.ipynb"]["error"]
     executed = nbformat.read(out / "01_good.ipynb", as_version=4)
     assert "30000000.0" in executed.cells[0].outputs[0]["text"]
@@ -311,3 +314,10 @@ def test_free_port_is_free_and_the_poller_reads_this_process():
         time.sleep(0.05)
     assert poller.peak >= rss_mb(me, children=False) * 0.5 > 0
     assert PeakRSS().sample() == 0.0  # no pid yet: no reading
+    # anonymous memory: a fresh 100 MB array shows up there; mapped library pages do not
+    from tools.procs import _memory_mb
+
+    rss0, anon0 = _memory_mb(me, children=False)
+    block = np.ones(100_000_000 // 8)
+    rss1, anon1 = _memory_mb(me, children=False)
+    assert 0 < anon0 < rss0 and anon1 - anon0 > 90 and block.sum() > 0

@@ -22,12 +22,23 @@ def free_port() -> int:
 
 def rss_mb(pid: int, children: bool = True) -> float:
     """Resident memory (MB) of process ``pid`` and, with ``children``, every process it started (0 once gone)."""
+    return _memory_mb(pid, children)[0]
+
+
+def _memory_mb(pid: int, children: bool = True) -> tuple[float, float]:
+    """(resident, anonymous) memory in MB of a process tree; (0, 0) once it is gone.
+
+    Anonymous = resident minus file-backed and shared pages (Linux: ``RssAnon``); elsewhere psutil reports no
+    shared pages and the two are equal. Of a lesson kernel's RSS about 380 MB are TensorFlow's library pages,
+    which a memory limit such as Binder's drops and reads back when needed; anonymous memory cannot be dropped."""
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)] if children else [proc]
-        return sum(p.memory_info().rss for p in procs) / 1e6
+        infos = [p.memory_info() for p in procs]
     except psutil.Error:
-        return 0.0
+        return 0.0, 0.0
+    rss = sum(i.rss for i in infos)
+    return rss / 1e6, (rss - sum(getattr(i, "shared", 0) for i in infos)) / 1e6
 
 
 class PeakRSS:
@@ -38,14 +49,15 @@ class PeakRSS:
     """
 
     def __init__(self, pid: int | None = None, interval: float = 0.2) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0.0
+        self.pid, self.interval, self.peak, self.peak_anon = pid, interval, 0.0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> float:
-        """Read the tree's resident memory now (MB), keep the peak, return the reading."""
-        now = rss_mb(self.pid) if self.pid is not None else 0.0
-        self.peak = max(self.peak, now)
+        """Read the tree's resident memory now (MB), keep the peaks (``peak``, and ``peak_anon`` of its
+        anonymous part), return the resident reading."""
+        now, anon = _memory_mb(self.pid) if self.pid is not None else (0.0, 0.0)
+        self.peak, self.peak_anon = max(self.peak, now), max(self.peak_anon, anon)
         return now
 
     def _run(self) -> None:

@@ -115,6 +115,7 @@ def _run(path: Path, out_dir: Path, timeout: int, limit: MemoryLimit | None) -> 
         "seconds": round(wall, 1),
         "peak_rss_mb": round(max(polled, own.get("peak_mb", 0.0))),
         "polled_peak_mb": round(polled),
+        "polled_peak_anon_mb": round(mem.peak_anon),  # what a memory limit cannot take back (tools/procs.py)
         "kernel_peak_mb": round(own["peak_mb"]) if "peak_mb" in own else None,
         "ok": error is None,
         "error": error,
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             if r["enforced"]["lowered_by_mb"]:
                 status += f" [limit lowered by {r['enforced']['lowered_by_mb']} MB: TensorFlow held elsewhere]"
         print(
-            f"  {r['notebook']:<40} {r['seconds']:>7.1f} s  peak kernel RSS {r['peak_rss_mb']:>5} MB  {status}",
+            f"  {r['notebook']:<40} {r['seconds']:>7.1f} s  peak kernel RSS {r['peak_rss_mb']:>5} MB "
+            f"(anonymous {r['polled_peak_anon_mb']:>4} MB)  {status}",
             flush=True,
         )
     total = sum(r["seconds"] for r in results)
