@@ -384,9 +384,9 @@ def mean_ci(values: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float =
     Taught in: 01_background, 04_medical_image_denoising.
     """
     arr = _as_float(values, "values").ravel()
+    _check_bootstrap(n_boot, level)
     mean = float(arr.mean())
     if arr.size < 2 or np.all(arr == arr[0]):
-        _check_bootstrap(n_boot, level)
         return mean, mean, mean
     return (mean, *_percentile_bootstrap((arr,), np.mean, n_boot, seed, level))
 
@@ -406,9 +406,9 @@ def ratio_ci(
         raise ValueError(f"values and reference need one number per sample each, got {a.size} and {b.size}")
     if a.size == 0 or not np.all(b >= 0) or b.mean() <= 0:
         raise ValueError("reference must hold non-negative numbers with a positive mean (errors, say)")
+    _check_bootstrap(n_boot, level)
     ratio = float(a.mean() / b.mean())
     if a.size < 2:
-        _check_bootstrap(n_boot, level)
         return ratio, ratio, ratio
 
     def ratio_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -432,7 +432,6 @@ def _percentile_bootstrap(
     Resamples are drawn about a million values (8 MB) at a time, not ``n_boot`` × ``n`` at once: unbatched,
     1,000 resamples of 10,000 test images held two 80-MB arrays (indices and values) in a kernel that
     Binder kills at 2 GB. The result is the same, since the draws come from one generator."""
-    _check_bootstrap(n_boot, level)
     from scipy import stats
 
     res = stats.bootstrap(
