@@ -145,8 +145,7 @@ def test_the_setup_cell_shows_no_tensorflow_log_lines(tmp_path, monkeypatch):
     assert "ops at a time: 1" in out, out  # ... and runs TensorFlow's operations one at a time
     assert err == "", f"the setup cell of {lesson.name} wrote to stderr:\n{err}"
     # the control in a plain Python process (a kernel adds only its start-up time): nothing quiets TensorFlow
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
     control = subprocess.run(
         [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env, timeout=300
     ).stderr

@@ -319,5 +319,5 @@ def test_free_port_is_free_and_the_poller_reads_this_process():
 
     rss0, anon0 = _memory_mb(me, children=False)
     block = np.ones(100_000_000 // 8)
-    rss1, anon1 = _memory_mb(me, children=False)
+    _, anon1 = _memory_mb(me, children=False)
     assert 0 < anon0 < rss0 and anon1 - anon0 > 90 and block.sum() > 0
