@@ -129,19 +129,13 @@ def test_the_cycle_detector_finds_a_cycle(tmp_path, monkeypatch):
     assert graph["course_utils.a"] == {"course_utils.b"} and graph["course_utils.b"] == {"course_utils.a"}
 
 
-# One exercise module per lesson holds all of its checkers, each with its solution and typical mistakes
-# (lesson 06 has ten starters): a lesson's checks stay together, in one file of at most this many lines.
-MAX_EXERCISE_LINES = 1000
-
-
 def test_files_stay_small():
     too_long = {}
     for folder in ("course_utils", "course_quiz", "benchmarks", "tools", "tests", "quizzes"):
         for path in (ROOT / folder).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
             n = len(path.read_text(encoding="utf-8").splitlines())
-            limit = MAX_EXERCISE_LINES if rel.startswith("course_utils/exercises/") else MAX_LINES
-            if n > limit:
+            if n > MAX_LINES:
                 too_long[rel] = n
     assert not too_long, f"split these files (limit {MAX_LINES} lines): {too_long}"
 

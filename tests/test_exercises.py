@@ -9,22 +9,24 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from exercise_cases import IDS
+from exercise_cases import IDS, MISTAKES_OF
 from exercise_cases import run_check as _run
+from exercise_mistakes import Mistake
 
 from course_utils import exercises
-from course_utils.exercises import EXERCISES, Mistake, run_in_context
+from course_utils.exercises import EXERCISES, NOTEBOOKS, run_in_context
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_registry_is_consistent():
     assert IDS, "no exercises registered"
-    notebooks = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert sorted(NOTEBOOKS.values()) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     for ex_id, ex in EXERCISES.items():
-        assert ex.notebook in notebooks, f"{ex_id}: unknown notebook {ex.notebook}"
+        assert ex.notebook == NOTEBOOKS[ex_id[:2]], ex_id
         assert ex.answers and ex.title and ex.solution
-        assert len(ex.mistakes) >= 2, f"{ex_id}: list at least two typical mistakes"
+        assert len(MISTAKES_OF.get(ex_id, ())) >= 2, f"{ex_id}: list at least two typical mistakes"
+    assert not set(MISTAKES_OF) - set(EXERCISES), "mistakes listed for exercises that do not exist"
     for lesson in ("01", "02", "03", "04", "05"):
         assert len(exercises.for_notebook(lesson)) >= 3, f"lesson {lesson} needs at least three exercises"
 
@@ -66,7 +68,7 @@ def test_unknown_id_and_wrong_answer_count():
 
 
 def test_a_crashing_answer_is_reported_not_raised():
-    @exercises.exercise("01-crash-test", notebook="01_x", title="t", answers=("f",), solution="f = None", context=dict)
+    @exercises.exercise("01-crash-test", "t", solution="f = None", context=dict)
     def _checker(fb, f):
         f()
 
@@ -96,22 +98,38 @@ def _checker(fb, doubled):
     fb.expect(doubled == [2.0, 4.0], "doubled", "not doubled", "multiply by scale")
 
 
+def test_registration_reads_the_notebook_and_the_answers():
+    with pytest.raises(ValueError, match="lesson number"):
+        exercises.exercise("07-deep", "t", solution="x = 1", context=dict)
+    with pytest.raises(ValueError, match="lesson number"):
+        exercises.exercise("02deep", "t", solution="x = 1", context=dict)
+    with pytest.raises(ValueError, match="solution must be"):
+        exercises.exercise("02-deep-test", "t", solution=3, context=dict)  # type: ignore[arg-type]
+    register = exercises.exercise("02-args-test", "t", solution="x = 1", context=dict)
+    for bad in (lambda fb: None, lambda fb, *answers: None, lambda fb, *, model: None):
+        with pytest.raises(ValueError, match="one plain parameter per answer"):
+            register(bad)
+    assert "02-args-test" not in EXERCISES
+    register(lambda fb, model, history: None)
+    try:
+        ex = EXERCISES["02-args-test"]
+        assert (ex.notebook, ex.answers, ex.lesson) == ("02_mnist_autoencoder", ("model", "history"), "02")
+        with pytest.raises(ValueError, match="defined twice"):
+            register(lambda fb, model: None)
+    finally:
+        del EXERCISES["02-args-test"]
+
+
 def test_function_solutions_and_mistakes_take_context_names():
-    register = exercises.exercise(
-        "01-function-test",
-        notebook="01_x",
-        title="t",
-        answers=("doubled",),
-        solution=_doubled,
-        context=_context,
-        mistakes=(Mistake(answer=lambda data: list(data), message="not doubled"), Mistake("doubled = 1", "not")),
-    )
+    register = exercises.exercise("01-function-test", "t", solution=_doubled, context=_context)
     register(_checker)
+    mistakes = (Mistake(answer=lambda data: list(data), message="not doubled"), Mistake("doubled = 1", "not"))
     try:
         ex = EXERCISES["01-function-test"]
+        assert ex.answers == ("doubled",)
         assert run_in_context(ex, ex.solution)["doubled"] == [2.0, 4.0]
-        assert run_in_context(ex, ex.mistakes[0].source)["doubled"] == [1.0, 2.0]
-        assert run_in_context(ex, ex.mistakes[1].source)["doubled"] == 1
+        assert run_in_context(ex, mistakes[0].source)["doubled"] == [1.0, 2.0]
+        assert run_in_context(ex, mistakes[1].source)["doubled"] == 1
         out = io.StringIO()
         text = exercises.solution("01-function-test", out=out)
         # the body as a student's cell: docstring as a comment, no def line, no `return doubled`

@@ -18,7 +18,8 @@ a model that fails to run — Run All must always get through a lesson — and r
 
 ``solution("<id>")`` prints a worked solution (try first!), ``progress("02")``
 prints a one-line summary of the lesson's exercises in this session, and
-:data:`EXERCISES` maps every id to its notebook and title.
+:data:`EXERCISES` maps every id to its notebook and title (:data:`NOTEBOOKS` names the
+notebook of each lesson number).
 
 Exercises are defined in one module per lesson in this package (``background``,
 ``mnist_autoencoder``, ...), each with :func:`exercise`; see ARCHITECTURE.md for
@@ -26,7 +27,7 @@ how to add one.
 
 Solutions are code, not strings: ``solution=`` is a plain function whose parameters
 are names from the exercise's ``context()`` namespace (passed by name) and which
-returns the answer, or a tuple of answers in the order of ``answers=``::
+returns the answer, or a tuple of answers in the order the checker takes them::
 
     def _solution(x_train):
         model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32)])
@@ -34,8 +35,10 @@ returns the answer, or a tuple of answers in the order of ``answers=``::
 
 so that linters, type checkers and coverage see it.  ``solution("<id>")`` prints
 its body as the cell a student would write (the final ``return`` of the answer
-names is left out).  A :class:`Mistake` is written the same way (``answer=``).
-A string of code that defines the answer variables still works for both.
+names is left out).  A string of code that defines the answer variables works too.
+
+Each exercise's typical mistakes, which its check must reject with a useful message,
+are test data: they live in ``tests/exercise_mistakes/``, not in the package students install.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ __all__ = [
     "EXERCISES",
     "Exercise",
     "Feedback",
-    "Mistake",
+    "NOTEBOOKS",
     "check",
     "call_with_context",
     "exercise",
@@ -77,47 +80,17 @@ class _Stop(Exception):
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """A typical wrong answer, used by the tests: it must make the check fail and print
-    ``message`` (a fragment of the check's output).
-
-    Give the wrong answer either as ``answer=`` — a function with the same interface as
-    an exercise's solution (parameters named after ``context()`` entries, returns the
-    answer or a tuple of answers) — or as ``code=``, a string that defines the answer
-    variables when run after the context.
-    """
-
-    code: str = ""
-    message: str = ""
-    description: str = ""
-    answer: Callable[..., Any] | None = None
-
-    def __post_init__(self) -> None:
-        if bool(self.code) == (self.answer is not None):
-            raise ValueError("a Mistake needs exactly one of code= (a string) or answer= (a function)")
-        if self.answer is not None and not callable(self.answer):
-            raise ValueError(f"Mistake(answer=...) must be a function, got {type(self.answer).__name__}")
-        if not self.message:
-            raise ValueError("a Mistake needs the message= fragment the check prints for it")
-
-    @property
-    def source(self) -> Source:
-        """The wrong answer as :func:`run_in_context` takes it (the function, else the code)."""
-        return self.answer if self.answer is not None else self.code
-
-
-@dataclass(frozen=True)
 class Exercise:
     """One checked exercise.
 
     ``checker(fb, *answers)`` reports through ``fb`` (a :class:`Feedback`).
     ``answers`` names the variables the student's scaffold defines, in the order
-    ``check`` receives them.  ``solution`` is the worked solution: a function whose
-    parameters are names from ``context()`` and which returns the answer (a tuple of
-    answers when there are several), or code that defines those variables;
-    ``context()`` returns the namespace the lesson has at that point (small data in
-    tests), so that the tests can run the solution and every listed :class:`Mistake`
-    through the checker.
+    ``check`` receives them (the checker's parameters after ``fb``).  ``solution`` is the
+    worked solution: a function whose parameters are names from ``context()`` and which
+    returns the answer (a tuple of answers when there are several), or code that defines
+    those variables; ``context()`` returns the namespace the lesson has at that point
+    (small data in tests), so that the tests can run the solution and the typical
+    mistakes (``tests/exercise_mistakes/``) through the checker.
     """
 
     id: str
@@ -127,7 +100,6 @@ class Exercise:
     checker: Callable[..., None]
     solution: Source
     context: Callable[[], dict[str, Any]]
-    mistakes: tuple[Mistake, ...] = ()
 
     @property
     def lesson(self) -> str:
@@ -200,41 +172,53 @@ _RESULTS: dict[str, bool] = {}  # id -> last result in this session
 _LOADED = False
 
 
-def exercise(
-    id: str,
-    *,
-    notebook: str,
-    title: str,
-    answers: Iterable[str],
-    solution: Source,
-    context: Callable[[], dict[str, Any]],
-    mistakes: Iterable[Mistake] = (),
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register the decorated function as the checker of exercise ``id``.
+#: The notebook of each lesson number: exercise ``"02-conv"`` belongs to ``02_mnist_autoencoder``.
+NOTEBOOKS = {
+    "01": "01_background",
+    "02": "02_mnist_autoencoder",
+    "03": "03_breast_cancer_autoencoder",
+    "04": "04_medical_image_denoising",
+    "05": "05_variational_autoencoders",
+    "06": "06_project_ideas",
+}
 
-    ``id`` starts with the two-digit lesson number of ``notebook`` (``"02-deep"`` for
-    ``02_mnist_autoencoder``).  ``solution`` is a function of context names returning
-    the answer(s) (preferred) or a string of code defining them.
+
+def exercise(
+    id: str, title: str, *, solution: Source, context: Callable[[], dict[str, Any]]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register the decorated function as the checker of exercise ``id``, shown to students as ``title``.
+
+    ``id`` is the lesson number, a dash and a name (``"02-deep"`` is an exercise of
+    ``02_mnist_autoencoder``, see :data:`NOTEBOOKS`).  The checker is called as
+    ``checker(fb, *answers)``: its parameters after ``fb`` name the variables the
+    student's scaffold defines, in the order ``check`` receives them.  ``solution`` is a
+    function of context names returning the answer(s) (preferred) or a string of code
+    defining them.
     """
     if not (isinstance(solution, str) or callable(solution)):
         raise ValueError(f"exercise {id!r}: solution must be a function or a string, got {type(solution).__name__}")
-    if not (len(id) > 3 and id[:2] == notebook[:2] and id[2] == "-"):
+    if not (isinstance(id, str) and len(id) > 3 and id[2] == "-" and id[:2] in NOTEBOOKS):
         raise ValueError(
-            f"exercise id {id!r} must start with the lesson number of {notebook!r}, e.g. {notebook[:2]}-name"
+            f"exercise id {id!r} must be a lesson number ({', '.join(NOTEBOOKS)}), a dash and a name, e.g. 02-deep"
         )
 
     def register(checker: Callable[..., None]) -> Callable[..., None]:
         if id in EXERCISES:
             raise ValueError(f"exercise {id!r} is defined twice")
+        params = list(inspect.signature(checker).parameters.values())
+        if len(params) < 2 or any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params):
+            raise ValueError(
+                f"exercise {id!r}: write the checker as `def {checker.__name__}(fb, answer1, ...)`, "
+                "one plain parameter per answer after the Feedback"
+            )
         EXERCISES[id] = Exercise(
             id=id,
-            notebook=notebook,
+            notebook=NOTEBOOKS[id[:2]],
             title=title,
-            answers=tuple(answers),
+            answers=tuple(p.name for p in params[1:]),
             checker=checker,
             solution=solution.strip("\n") if isinstance(solution, str) else solution,
             context=context,
-            mistakes=tuple(mistakes),
         )
         return checker
 
@@ -400,7 +384,7 @@ def call_with_context(func: Callable[..., Any], namespace: Mapping[str, Any]) ->
 
 
 def run_in_context(ex: Exercise, source: Source) -> Mapping[str, Any]:
-    """Run a solution or mistake in a fresh copy of ``ex.context()``; return the namespace (used by tests).
+    """Run a solution or a typical mistake in a fresh copy of ``ex.context()``; return the namespace (used by tests).
 
     ``source`` is a string of code (run in the namespace) or a function of context names
     returning the answer(s); its results are stored under the names of ``ex.answers``.

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, function_body
+from . import Feedback, exercise
 from ._keras import all_layers
 
-NOTEBOOK = "01_background"
 INPUT_SIZE = 784  # pixels of a flattened MNIST image
 LINEAR_CODE_SIZE = 2  # K_EXERCISE in the notebook
 
@@ -51,36 +50,7 @@ def _solve_bce():
     return my_bce
 
 
-@exercise(
-    "01-bce",
-    notebook=NOTEBOOK,
-    title="Binary cross-entropy by hand",
-    answers=("my_bce",),
-    solution=_solve_bce,
-    context=_bce_context,
-    mistakes=(
-        Mistake(
-            "def my_bce(x, x_hat):\n    return float(np.mean(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat)))",
-            "negative",
-            "forgot the minus sign",
-        ),
-        Mistake(
-            "def my_bce(x, x_hat):\n    return float(np.mean(-x * np.log(x_hat)))",
-            "differs from keras",
-            "only the x·log p half of the formula",
-        ),
-        Mistake(
-            "def my_bce(x, x_hat):\n    return float(np.mean(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat))))",
-            "without nan or inf",
-            "no clipping: log(0) for a perfect 0/1 prediction",
-        ),
-        Mistake(
-            "def my_bce(x, x_hat, eps=1e-7):\n    x_hat = ...\n    return ...",
-            "not attempted yet",
-            "the untouched scaffold",
-        ),
-    ),
-)
+@exercise("01-bce", "Binary cross-entropy by hand", solution=_solve_bce, context=_bce_context)
 def _check_bce(fb: Feedback, my_bce: Any) -> None:
     import keras
 
@@ -214,51 +184,7 @@ def _solve_code_size():
 
 
 @exercise(
-    "01-code-size",
-    notebook=NOTEBOOK,
-    title="Choose a code size on validation data",
-    answers=("choose_code_size",),
-    solution=_solve_code_size,
-    context=_code_size_context,
-    mistakes=(
-        Mistake(
-            "def choose_code_size(table, max_error):\n"
-            "    ok = [k for k in table.index if k < 784 and table.loc[k, 'train MSE'] <= max_error]\n"
-            "    return min(ok) if ok else None",
-            "training column",
-            "chose by the training error",
-        ),
-        Mistake(
-            "def choose_code_size(table, max_error):\n"
-            "    ok = [k for k in table.index if k < 784 and table.loc[k, 'test MSE'] <= max_error]\n"
-            "    return min(ok) if ok else None",
-            "test column",
-            "chose by the test error",
-        ),
-        Mistake(
-            "def choose_code_size(table, max_error):\n"
-            "    ok = [k for k in table.index if table.loc[k, 'validation MSE'] <= max_error]\n"
-            "    return min(ok) if ok else None",
-            "compresses nothing",
-            "forgot that codes of 784 numbers or more do not count",
-        ),
-        Mistake(
-            "def choose_code_size(table, max_error):\n"
-            "    for k in table.index:\n"
-            "        if k < 784 and table.loc[k, 'validation MSE'] <= max_error:\n"
-            "            return k\n"
-            "    return None",
-            "smaller code",
-            "returned the first qualifying row instead of the smallest size",
-        ),
-        Mistake(
-            "def choose_code_size(table, max_error):\n"
-            "    under = table[table.index < 784]\n"
-            "    return under['validation MSE'].idxmin()",
-            "smaller code",
-            "returned the size with the lowest validation error, ignoring the budget",
-        ),
-    ),
+    "01-code-size", "Choose a code size on validation data", solution=_solve_code_size, context=_code_size_context
 )
 def _check_code_size(fb: Feedback, choose_code_size: Any) -> None:
     fb.require_function(choose_code_size, "choose_code_size", "(table, max_error)")
@@ -352,14 +278,6 @@ def _solve_linear_ae(x_train, keras, layers, x_val):
     return my_linear_ae, x_train, x_val
 
 
-_LINEAR_SOLUTION = function_body(_solve_linear_ae, ("my_linear_ae", "x_train", "x_val"))
-
-
-def _linear_variant(old: str, new: str) -> str:
-    assert old in _LINEAR_SOLUTION, old
-    return _LINEAR_SOLUTION.replace(old, new)
-
-
 def _loss_name(model: Any) -> str:
     loss = getattr(model, "loss", None)
     if loss is None:
@@ -371,35 +289,9 @@ def _loss_name(model: Any) -> str:
 
 @exercise(
     "01-linear-ae",
-    notebook=NOTEBOOK,
-    title="A linear autoencoder that finds PCA-2's subspace",
-    answers=("my_linear_ae", "x_train", "x_val"),
+    "A linear autoencoder that finds PCA-2's subspace",
     solution=_solve_linear_ae,
     context=_linear_ae_context,
-    mistakes=(
-        Mistake(
-            _linear_variant("layers.Dense(K_EXERCISE),", 'layers.Dense(K_EXERCISE, activation="relu"),'),
-            "relu activation",
-            "a ReLU code layer: no longer linear",
-        ),
-        Mistake(
-            _linear_variant("layers.Dense(K_EXERCISE),", "layers.Dense(8),"),
-            "8 units",
-            "the code size of the lesson's cell (8) instead of 2",
-        ),
-        Mistake(
-            _linear_variant(
-                "my_linear_ae.fit(x_train, x_train, epochs=epochs, batch_size=128, shuffle=True, verbose=0)", ""
-            ),
-            "not (yet)",
-            "built and compiled but never trained",
-        ),
-        Mistake(
-            _linear_variant('loss="mse"', 'loss="binary_crossentropy"'),
-            "loss='mse'",
-            "binary cross-entropy: PCA's optimum is that of the squared error",
-        ),
-    ),
 )
 def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) -> None:
     import keras

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise
-from .background import INPUT_SIZE, NOTEBOOK, _not_attempted
+from . import Feedback, exercise
+from .background import INPUT_SIZE, _not_attempted
 
 
 # --------------------------------------------------------------------------------------
@@ -23,36 +23,7 @@ def _solve_mse():
     return my_per_image_mse
 
 
-@exercise(
-    "01-mse",
-    notebook=NOTEBOOK,
-    title="The reconstruction error of each image",
-    answers=("my_per_image_mse",),
-    solution=_solve_mse,
-    context=lambda: {"np": np},
-    mistakes=(
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2, axis=0)",
-            "instead of the pixels",
-            "averaged over the images (axis 0)",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean((x - x_hat) ** 2)",
-            "one number for all",
-            "one mean over everything",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.sum((x - x_hat) ** 2, axis=1)",
-            "summed",
-            "sum instead of mean",
-        ),
-        Mistake(
-            "def my_per_image_mse(x, x_hat):\n    return np.mean(np.abs(x - x_hat), axis=1)",
-            "absolute",
-            "absolute instead of squared differences",
-        ),
-    ),
-)
+@exercise("01-mse", "The reconstruction error of each image", solution=_solve_mse, context=lambda: {"np": np})
 def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
     fb.require_function(my_per_image_mse, "my_per_image_mse", "(x, x_hat)")
     rng = np.random.default_rng(3)

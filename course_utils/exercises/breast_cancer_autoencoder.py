@@ -19,10 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, is_missing
+from . import Feedback, exercise, is_missing
 from ._keras import all_layers
-
-NOTEBOOK = "03_breast_cancer_autoencoder"
 
 
 @lru_cache(maxsize=1)
@@ -86,33 +84,7 @@ def _solve_scaler(X_fit_raw, X_val_raw, MinMaxScaler):
     return scaler, X_fit_scaled, X_val_scaled
 
 
-@exercise(
-    "03-scaler",
-    notebook=NOTEBOOK,
-    title="Scale without leaking",
-    answers=("scaler", "X_fit_scaled", "X_val_scaled"),
-    solution=_solve_scaler,
-    context=_scaler_context,
-    mistakes=(
-        Mistake(
-            "scaler = MinMaxScaler().fit(X)\nX_fit_scaled = scaler.transform(X_fit_raw)\nX_val_scaled = scaler.transform(X_val_raw)",
-            "fitted on all 569 rows",
-            "the original example's leak: the scaler sees every row",
-        ),
-        Mistake(
-            "scaler = MinMaxScaler().fit(X_fit_raw)\nX_fit_scaled = scaler.transform(X_fit_raw)\n"
-            "X_val_scaled = MinMaxScaler().fit_transform(X_val_raw)",
-            "second scaler fitted on the validation rows",
-            "fit_transform on the validation rows",
-        ),
-        Mistake(
-            "scaler = MinMaxScaler().fit(X_train_raw)\nX_fit_scaled = scaler.transform(X_fit_raw)\n"
-            "X_val_scaled = scaler.transform(X_val_raw)",
-            "including the 91 validation rows",
-            "fitted on fitting + validation rows",
-        ),
-    ),
-)
+@exercise("03-scaler", "Scale without leaking", solution=_solve_scaler, context=_scaler_context)
 def _check_scaler(fb: Feedback, scaler: Any, X_fit_scaled: Any, X_val_scaled: Any) -> None:
     r = _rows()
     lows, highs = getattr(scaler, "data_min_", None), getattr(scaler, "data_max_", None)
@@ -206,17 +178,6 @@ def _beat_pca_context() -> dict[str, Any]:
     return {"np": np, "math": math, "keras": keras, "layers": layers, "X_fit": r["X_fit"], "X_val": r["X_val"]}
 
 
-_ORIGINAL_LAYERS = """
-inputs = keras.Input(shape=(30,))
-h = layers.Dense(15, activation="relu")(inputs)
-h = layers.Dense({code}, activation="relu", name="code")(h)
-h = layers.Dense(15, activation="relu")(h)
-outputs = layers.Dense(30, activation="sigmoid")(h)
-my_model = keras.Model(inputs, outputs)
-my_model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mean_squared_error")
-"""
-
-
 def _solve_beat_pca(X_fit, keras, layers):
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=(30,))
@@ -232,28 +193,7 @@ def _solve_beat_pca(X_fit, keras, layers):
     return my_model
 
 
-@exercise(
-    "03-beat-pca",
-    notebook=NOTEBOOK,
-    title="Change the model until it beats PCA-7",
-    answers=("my_model",),
-    solution=_solve_beat_pca,
-    context=_beat_pca_context,
-    mistakes=(
-        Mistake(
-            "keras.utils.set_random_seed(0)\n"
-            + _ORIGINAL_LAYERS.format(code=7)
-            + "my_model.fit(X_fit, X_fit, epochs=50, batch_size=32, verbose=0)",
-            "not yet below",
-            "the original example unchanged",
-        ),
-        Mistake(
-            _ORIGINAL_LAYERS.format(code=15),
-            "the code must have 7 numbers",
-            "a wider code than PCA's 7 numbers (not a fair comparison)",
-        ),
-    ),
-)
+@exercise("03-beat-pca", "Change the model until it beats PCA-7", solution=_solve_beat_pca, context=_beat_pca_context)
 def _check_beat_pca(fb: Feedback, my_model: Any) -> None:
     import keras
 
@@ -306,28 +246,7 @@ def _solve_auc():
     return my_auc
 
 
-@exercise(
-    "03-auc",
-    notebook=NOTEBOOK,
-    title="ROC AUC by hand",
-    answers=("my_auc",),
-    solution=_solve_auc,
-    context=lambda: {"np": np},
-    mistakes=(
-        Mistake(
-            "def my_auc(labels, scores):\n    pos, neg = scores[labels == 1], scores[labels == 0]\n"
-            "    return float(np.mean((pos[:, None] < neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])))",
-            "direction is reversed",
-            "counts the pairs where the benign row scores higher",
-        ),
-        Mistake(
-            "def my_auc(labels, scores):\n    pos, neg = scores[labels == 1], scores[labels == 0]\n"
-            "    return float(np.mean(pos[:, None] > neg[None, :]))",
-            "ties",
-            "forgets that a tie counts one half",
-        ),
-    ),
-)
+@exercise("03-auc", "ROC AUC by hand", solution=_solve_auc, context=lambda: {"np": np})
 def _check_auc(fb: Feedback, my_auc: Any) -> None:
     from sklearn.metrics import roc_auc_score
 
@@ -417,57 +336,6 @@ def _rates(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[fl
     return caught / max(float(np.sum(flagged)), 1.0), caught / float(np.sum(labels == 1))
 
 
-def _mistake_on_test():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        malignant = np.sort(test_scores[test_labels == 1])  # chosen on the TEST rows
-        threshold = malignant[int(np.floor((1 - min_recall) * len(malignant) + 1e-9))]
-        return (threshold, *_rates(test_scores, test_labels, threshold))
-
-    return choose_and_report
-
-
-def _mistake_direction():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        threshold = np.quantile(val_scores[val_labels == 1], min_recall)  # the 95th percentile: flags only 5 %
-        return (threshold, *_rates(test_scores, test_labels, threshold))
-
-    return choose_and_report
-
-
-def _mistake_below():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        threshold = _solve_threshold()(val_scores, val_labels, test_scores, test_labels, min_recall)[0]
-        flagged = test_scores <= threshold  # the right threshold, but rows BELOW it flagged
-        caught = np.sum(flagged & (test_labels == 1))
-        return threshold, caught / max(np.sum(flagged), 1), caught / np.sum(test_labels == 1)
-
-    return choose_and_report
-
-
-def _mistake_swapped():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        threshold, precision, recall = _solve_threshold()(val_scores, val_labels, test_scores, test_labels, min_recall)
-        return threshold, recall, precision
-
-    return choose_and_report
-
-
-def _mistake_on_validation():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        threshold = _solve_threshold()(val_scores, val_labels, test_scores, test_labels, min_recall)[0]
-        return (threshold, *_rates(val_scores, val_labels, threshold))  # reported on the validation rows
-
-    return choose_and_report
-
-
-def _mistake_benign():
-    def choose_and_report(val_scores, val_labels, test_scores, test_labels, min_recall=0.95):
-        threshold = np.quantile(val_scores[val_labels == 0], min_recall)  # a false-alarm rule, not a recall rule
-        return (threshold, *_rates(test_scores, test_labels, threshold))
-
-    return choose_and_report
-
-
 def _threshold_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
     """(what, (val_scores, val_labels, test_scores, test_labels)): validation and test rows deliberately differ."""
     rng = np.random.default_rng(7)
@@ -488,19 +356,9 @@ def _threshold_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
 
 @exercise(
     "03-threshold",
-    notebook=NOTEBOOK,
-    title="Choose a threshold on validation rows, report precision and recall on test rows",
-    answers=("choose_and_report",),
+    "Choose a threshold on validation rows, report precision and recall on test rows",
     solution=_solve_threshold,
     context=lambda: {"np": np},
-    mistakes=(
-        Mistake(answer=_mistake_on_test, message="chosen on the test rows", description="uses the test labels"),
-        Mistake(answer=_mistake_direction, message="direction", description="the 95th percentile: flags 5 %"),
-        Mistake(answer=_mistake_below, message="direction", description="flags scores below the threshold"),
-        Mistake(answer=_mistake_swapped, message="swapped", description="returns (threshold, recall, precision)"),
-        Mistake(answer=_mistake_on_validation, message="validation rows", description="reports validation rates"),
-        Mistake(answer=_mistake_benign, message="malignant validation rows", description="a benign percentile"),
-    ),
 )
 def _check_threshold(fb: Feedback, choose_and_report: Any) -> None:
     fb.require_function(

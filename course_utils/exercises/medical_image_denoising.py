@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise
-
-NOTEBOOK = "04_medical_image_denoising"
+from . import Feedback, exercise
 
 
 def _smooth_images(n: int, seed: int, lo: float = 0.2, hi: float = 0.8, size: int = 28) -> np.ndarray:
@@ -52,9 +50,7 @@ def _psnr_context() -> dict[str, Any]:
 
 @exercise(
     "04-psnr",
-    notebook=NOTEBOOK,
-    title="PSNR by hand, one value per image",
-    answers=("my_psnr",),
+    "PSNR by hand, one value per image",
     solution='''
 def my_psnr(clean, test, data_range=1.0):
     """PSNR in dB of every image in a batch (sample axis first)."""
@@ -65,28 +61,6 @@ def my_psnr(clean, test, data_range=1.0):
     return 10 * np.log10(data_range ** 2 / mse)
 ''',
     context=_psnr_context,
-    mistakes=(
-        Mistake(
-            "def my_psnr(clean, test, data_range=1.0):\n"
-            "    mse = np.mean((clean - test) ** 2, axis=(1, 2, 3))\n"
-            "    return 10 * np.log10(255 ** 2 / mse)",
-            "data range",
-            "the peak value of 8-bit images (255) for images scaled to [0, 1]",
-        ),
-        Mistake(
-            "def my_psnr(clean, test, data_range=1.0):\n"
-            "    return 10 * np.log10(data_range ** 2 / np.mean((clean - test) ** 2))",
-            "one PSNR per image",
-            "one MSE over the whole batch instead of one per image",
-        ),
-        Mistake(
-            "def my_psnr(clean, test, data_range=1.0):\n"
-            "    mse = np.mean((clean - test) ** 2, axis=(1, 2, 3))\n"
-            "    return 20 * np.log10(data_range ** 2 / mse)",
-            "20·log10",
-            "20·log10 of a squared ratio (the factor 20 belongs to the RMSE form)",
-        ),
-    ),
 )
 def _check_psnr(fb: Feedback, my_psnr: Any) -> None:
     from skimage.metrics import peak_signal_noise_ratio
@@ -163,9 +137,7 @@ def _median_reference(noisy: np.ndarray, clean: np.ndarray) -> dict[int, float]:
 
 @exercise(
     "04-median",
-    notebook=NOTEBOOK,
-    title="Tune a median filter on validation images",
-    answers=("median_scores", "scores", "median_size", "SPLITS"),
+    "Tune a median filter on validation images",
     solution='''
 def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):
     """Mean PSNR (dB) of the median filter for every window size: {size: dB}."""
@@ -179,36 +151,10 @@ scores = median_scores(sp_val, x_val)            # validation images: never the 
 median_size = max(scores, key=scores.get)        # the size with the HIGHEST PSNR
 ''',
     context=_median_context,
-    mistakes=(
-        Mistake(
-            "def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):\n"
-            "    return {s: float(np.mean(metrics.psnr(clean, baselines.denoise(noisy, 'median', size=s)))) for s in sizes}\n"
-            "scores = median_scores(sp_test, x_test)\n"
-            "median_size = max(scores, key=scores.get)",
-            "test split",
-            "tuned on the test images",
-        ),
-        Mistake(
-            "def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):\n"
-            "    return {s: float(np.mean(metrics.psnr(clean, baselines.denoise(noisy, 'median', size=s)))) for s in sizes}\n"
-            "scores = median_scores(sp_val, x_val)\n"
-            "median_size = min(scores, key=scores.get)",
-            "lowest PSNR",
-            "picked the worst size (min instead of max)",
-        ),
-        Mistake(
-            "def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):\n"
-            "    return {s: float(np.mean((clean - baselines.denoise(noisy, 'median', size=s)) ** 2)) for s in sizes}\n"
-            "scores = median_scores(sp_val, x_val)\n"
-            "median_size = min(scores, key=scores.get)",
-            "does not return the mean PSNR",
-            "scored with the MSE instead of the PSNR",
-        ),
-    ),
 )
-def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: Any, splits: Any) -> None:
+def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: Any, SPLITS: Any) -> None:
     fb.require_function(median_scores, "median_scores", "(noisy, clean, sizes=(1, 3, 5, 7))", verb="complete")
-    if not (isinstance(splits, dict) and {"validation", "test"} <= set(splits)):
+    if not (isinstance(SPLITS, dict) and {"validation", "test"} <= set(SPLITS)):
         fb.stop(
             "SPLITS must be the lesson's {'validation': (noisy, clean), 'test': (noisy, clean)}",
             "re-run the cell that defines SPLITS (do not change it)",
@@ -237,7 +183,7 @@ def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: An
             f"scores should be the dict median_scores returns for sizes {_MEDIAN_SIZES}, got {scores!r:.80}",
             "scores = median_scores(<noisy images>, <their clean versions>)",
         )
-    val, test = (_median_reference(*map(np.asarray, splits[k])) for k in ("validation", "test"))
+    val, test = (_median_reference(*map(np.asarray, SPLITS[k])) for k in ("validation", "test"))
 
     def matches(ref_scores: dict[int, float]) -> bool:
         return all(
@@ -297,9 +243,7 @@ def _check_one_pair(
 
 @exercise(
     "04-pairs",
-    notebook=NOTEBOOK,
-    title="Training pairs: noisy → clean, and Noise2Noise",
-    answers=("noisy_to_clean_pairs", "noise2noise_pairs"),
+    "Training pairs: noisy → clean, and Noise2Noise",
     solution='''
 def noisy_to_clean_pairs(clean, sigma, rng):
     """(noisy input, clean target) for a batch of clean images."""
@@ -313,52 +257,6 @@ def noise2noise_pairs(clean, sigma, rng):
     return a, b
 ''',
     context=_pairs_context,
-    mistakes=(
-        Mistake(
-            "def noisy_to_clean_pairs(clean, sigma, rng):\n"
-            "    return np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1), clean\n"
-            "def noise2noise_pairs(clean, sigma, rng):\n"
-            "    a = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)\n"
-            "    return a, a",
-            "identity",
-            "Noise2Noise target = the same noisy copy (the syllabus' step 5)",
-        ),
-        Mistake(
-            "def noisy_to_clean_pairs(clean, sigma, rng):\n"
-            "    noisy = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)\n"
-            "    return noisy, noisy\n"
-            "def noise2noise_pairs(clean, sigma, rng):\n"
-            "    return (np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1),\n"
-            "            np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1))",
-            "identity",
-            "noisy → clean with the noisy image as target",
-        ),
-        Mistake(
-            "def noisy_to_clean_pairs(clean, sigma, rng):\n"
-            "    return np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1), clean\n"
-            "def noise2noise_pairs(clean, sigma, rng):\n"
-            "    return np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1), clean",
-            "needs no clean images",
-            "Noise2Noise with the clean image as target",
-        ),
-        Mistake(
-            "def noisy_to_clean_pairs(clean, sigma, rng):\n"
-            "    return np.clip(clean + sigma ** 2 * rng.standard_normal(clean.shape), 0, 1), clean\n"
-            "def noise2noise_pairs(clean, sigma, rng):\n"
-            "    return (np.clip(clean + sigma ** 2 * rng.standard_normal(clean.shape), 0, 1),\n"
-            "            np.clip(clean + sigma ** 2 * rng.standard_normal(clean.shape), 0, 1))",
-            "standard deviation",
-            "sigma² (the variance) used as the standard deviation",
-        ),
-        Mistake(
-            "def noisy_to_clean_pairs(clean, sigma, rng):\n"
-            "    return clean + sigma * rng.standard_normal(clean.shape), clean\n"
-            "def noise2noise_pairs(clean, sigma, rng):\n"
-            "    return clean + sigma * rng.standard_normal(clean.shape), clean + sigma * rng.standard_normal(clean.shape)",
-            "outside [0, 1]",
-            "forgot to clip",
-        ),
-    ),
 )
 def _check_pairs(fb: Feedback, noisy_to_clean_pairs: Any, noise2noise_pairs: Any) -> None:
     clean = _smooth_images(32, seed=8)
@@ -467,39 +365,9 @@ def _narrowest(model: Any) -> tuple[int, str]:
 
 @exercise(
     "04-bottleneck",
-    notebook=NOTEBOOK,
-    title="A bottleneck denoising autoencoder with a small code",
-    answers=("my_denoiser",),
+    "A bottleneck denoising autoencoder with a small code",
     solution=_BOTTLENECK_SOLUTION,
     context=_bottleneck_context,
-    mistakes=(
-        Mistake(
-            _BOTTLENECK_SOLUTION.replace('activation="sigmoid"', 'activation="relu"'),
-            "sigmoid",
-            "ReLU output: values above 1 and no upper bound",
-        ),
-        Mistake(
-            _BOTTLENECK_SOLUTION.replace("outputs = layers.Conv2D(1,", "outputs = layers.Conv2D(16,"),
-            "output shape",
-            "16 output channels instead of 1",
-        ),
-        Mistake(
-            _BOTTLENECK_SOLUTION.replace("code = layers.MaxPooling2D(2)(h)", "code = h")
-            .replace("(code)   # 14×14", "(code)   # 28×28")
-            .replace("h = layers.Conv2DTranspose(16, 3, strides=2,", "h = layers.Conv2DTranspose(16, 3, strides=1,"),
-            "more than half",
-            "only one pooling step: the code (14×14×8) is larger than the image",
-        ),
-        Mistake(
-            _BOTTLENECK_SOLUTION.replace(
-                'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)',
-                "h = layers.Concatenate()([h, inputs])\n"
-                'outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)',
-            ),
-            "skip connection",
-            "a skip connection from the input around the bottleneck",
-        ),
-    ),
 )
 def _check_bottleneck(fb: Feedback, my_denoiser: Any) -> None:
     import keras

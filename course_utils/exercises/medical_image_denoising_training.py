@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, is_missing
-from .medical_image_denoising import NOTEBOOK, _smooth_images
+from . import Feedback, exercise, is_missing
+from .medical_image_denoising import _smooth_images
 
 STEPS = 20  # what the check asks the student's function to train: epochs * batches
 GAIN_DB = 1.0  # the least PSNR gain over the noisy input (σ = 0.2) a trained denoiser reaches in STEPS steps
@@ -45,54 +45,7 @@ def _train_solution(keras, NoisyPairs, psnr_loss):
     return train_my_denoiser
 
 
-def _train_same(keras, NoisyPairs, psnr_loss):
-    def train_my_denoiser(model, clean_images, epochs=4, batches=10):
-        pairs = NoisyPairs(clean_images, target="same", batch_size=16, batches=batches, seed=0)  # step 5
-        model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=psnr_loss)
-        return model.fit(pairs, epochs=epochs, shuffle=False, verbose=0)
-
-    return train_my_denoiser
-
-
-def _train_clean_to_clean(keras, psnr_loss):
-    def train_my_denoiser(model, clean_images, epochs=4, batches=10):
-        model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=psnr_loss)
-        return model.fit(clean_images, clean_images, batch_size=16, epochs=epochs, verbose=0)
-
-    return train_my_denoiser
-
-
-def _train_no_compile(NoisyPairs):
-    def train_my_denoiser(model, clean_images, epochs=4, batches=10):
-        pairs = NoisyPairs(clean_images, target="clean", batch_size=16, batches=batches, seed=0)
-        return model.fit(pairs, epochs=epochs, shuffle=False, verbose=0)
-
-    return train_my_denoiser
-
-
-def _train_no_return(keras, NoisyPairs, psnr_loss):
-    def train_my_denoiser(model, clean_images, epochs=4, batches=10):
-        pairs = NoisyPairs(clean_images, target="clean", batch_size=16, batches=batches, seed=0)
-        model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=psnr_loss)
-        model.fit(pairs, epochs=epochs, shuffle=False, verbose=0)
-
-    return train_my_denoiser
-
-
-@exercise(
-    "04-train",
-    notebook=NOTEBOOK,
-    title="Train a denoiser noisy → clean",
-    answers=("train_my_denoiser",),
-    solution=_train_solution,
-    context=_train_context,
-    mistakes=(
-        Mistake(answer=_train_same, message="step 5", description="target='same': the noisy input as target"),
-        Mistake(answer=_train_clean_to_clean, message="never saw noise", description="fit on clean → clean"),
-        Mistake(answer=_train_no_compile, message="compile", description="fit without compile"),
-        Mistake(answer=_train_no_return, message="return", description="the History is not returned"),
-    ),
-)
+@exercise("04-train", "Train a denoiser noisy → clean", solution=_train_solution, context=_train_context)
 def _check_train(fb: Feedback, train_my_denoiser: Any) -> None:
     import keras
 

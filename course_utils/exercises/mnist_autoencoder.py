@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, function_body
+from . import Feedback, exercise
 from ._keras import dense_layers
 
-NOTEBOOK = "02_mnist_autoencoder"
 DEEP_SIZES = [128, 64, 32, 64, 128, 784]
 
 
@@ -136,50 +135,7 @@ def _time_to_loss_solution():
     return my_time_to_loss
 
 
-@exercise(
-    "02-time-to-loss",
-    notebook=NOTEBOOK,
-    title="Time to reach a validation loss",
-    answers=("my_time_to_loss",),
-    solution=_time_to_loss_solution,
-    context=_time_context,
-    mistakes=(
-        Mistake(
-            "def my_time_to_loss(history, target):\n"
-            "    for epoch, v in enumerate(history.history['val_loss']):\n"
-            "        if v <= target:\n"
-            "            return epoch\n"
-            "    return None",
-            "epoch number",
-            "returns the epoch index instead of the time",
-        ),
-        Mistake(
-            "def my_time_to_loss(history, target):\n"
-            "    for v, t in zip(history.history['loss'], history.history['time']):\n"
-            "        if v <= target:\n"
-            "            return t\n"
-            "    return None",
-            "training loss",
-            "looks at the training loss instead of the validation loss",
-        ),
-        Mistake(
-            "def my_time_to_loss(history, target):\n"
-            "    times = [t for v, t in zip(history.history['val_loss'], history.history['time']) if v <= target]\n"
-            "    return times[-1] if times else None",
-            "first",
-            "returns the last epoch below the target instead of the first",
-        ),
-        Mistake(
-            "def my_time_to_loss(history, target):\n"
-            "    for v, t in zip(history.history['val_loss'], history.history['time']):\n"
-            "        if v <= target:\n"
-            "            return t\n"
-            "    return history.history['time'][-1]",
-            "never reached",
-            "returns the total time when the target is never reached",
-        ),
-    ),
-)
+@exercise("02-time-to-loss", "Time to reach a validation loss", solution=_time_to_loss_solution, context=_time_context)
 def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
     fb.require_function(my_time_to_loss, "my_time_to_loss", "(history, target)")
     val = [0.30, 0.20, 0.15, 0.12, 0.125, 0.11]
@@ -269,9 +225,6 @@ def _deep_context() -> dict[str, Any]:
     }
 
 
-_DEEP_ANSWERS = ("deep_autoencoder", "deep_history", "x_train", "x_val", "loss_to_beat")
-
-
 def _deep_solution(keras, layers, x_train, x_val, loss_to_beat, EPOCHS_DEEP, mean_pixel_bias, fast_schedule):
     # fmt: off
     deep_autoencoder = keras.Sequential([
@@ -295,54 +248,11 @@ def _deep_solution(keras, layers, x_train, x_val, loss_to_beat, EPOCHS_DEEP, mea
     # fmt: on
 
 
-# the solution as the student's cell: the typical mistakes below are edits of it
-_DEEP_SOLUTION = function_body(_deep_solution, _DEEP_ANSWERS)
-
-
-def _deep_mistake(replace: str, by: str, fit: str | None = None) -> str:
-    code = _DEEP_SOLUTION.replace(replace, by)
-    if fit is not None:
-        code = code.replace("deep_autoencoder.fit(x_train, x_train,", fit)
-    return code
-
-
 @exercise(
     "02-deep",
-    notebook=NOTEBOOK,
-    title="A deep autoencoder 784-128-64-32-64-128-784, trained and validated",
-    answers=_DEEP_ANSWERS,
+    "A deep autoencoder 784-128-64-32-64-128-784, trained and validated",
     solution=_deep_solution,
     context=_deep_context,
-    mistakes=(
-        Mistake(
-            _deep_mistake(
-                'layers.Dense(784, activation="sigmoid", bias_initializer=mean_pixel_bias(x_train))',
-                "layers.Dense(784)",
-            ),
-            "outputs are not in [0, 1]",
-            "forgot the sigmoid on the output layer",
-        ),
-        Mistake(
-            _deep_mistake('layers.Dense(32, activation="relu"),           # the code: 32 numbers per image\n', ""),
-            "your encoder outputs 64 numbers per image; the task asks for 32",
-            "left out the 32-unit code layer",
-        ),
-        Mistake(
-            _deep_mistake("x", "x", fit="deep_autoencoder.fit(x_test, x_test,"),
-            "test set",
-            "trained on the test images",
-        ),
-        Mistake(
-            _deep_mistake("validation_data=(x_val, x_val)", "validation_data=(x_test, x_test)"),
-            "not the model's loss on x_val",
-            "validated on the test set",
-        ),
-        Mistake(
-            _deep_mistake("decay_epochs=EPOCHS_DEEP / 2)", "decay_epochs=EPOCHS_DEEP / 2, peak=1e-7)"),
-            "not below the loss to beat",
-            "trained far too little",
-        ),
-    ),
 )
 def _check_deep(
     fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train: Any, x_val: Any, loss_to_beat: Any
@@ -444,50 +354,7 @@ def _sparse_solution(keras, layers):
     # fmt: on
 
 
-# the solution as the student's cell: the typical mistakes below are edits of it
-_SPARSE_SOLUTION = function_body(_sparse_solution, ("build_sparse",))
-
-
-@exercise(
-    "02-sparse",
-    notebook=NOTEBOOK,
-    title="A sparse code: an L1 activity penalty",
-    answers=("build_sparse",),
-    solution=_sparse_solution,
-    context=_sparse_context,
-    mistakes=(
-        Mistake(
-            _SPARSE_SOLUTION.replace("activity_regularizer=", "kernel_regularizer="),
-            "kernel_regularizer",
-            "penalised the weights instead of the code",
-        ),
-        Mistake(
-            _SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l2(l1)"),
-            "L2",
-            "an L2 instead of an L1 penalty",
-        ),
-        Mistake(
-            _SPARSE_SOLUTION.replace(
-                "activity_regularizer=keras.regularizers.l1(l1))(input_img)   # penalise the code", ")(input_img)"
-            ).replace(
-                'layers.Dense(784, activation="sigmoid")',
-                'layers.Dense(784, activation="sigmoid", activity_regularizer=keras.regularizers.l1(l1))',
-            ),
-            "output layer",
-            "put the penalty on the output layer",
-        ),
-        Mistake(
-            _SPARSE_SOLUTION.replace("keras.regularizers.l1(l1)", "keras.regularizers.l1(1e-4)"),
-            "ignores the l1 argument",
-            "a fixed penalty instead of the argument",
-        ),
-        Mistake(
-            _SPARSE_SOLUTION.replace("Dense(32,", "Dense(64,"),
-            "your encoder outputs 64 numbers per image; the task asks for 32",
-            "a code of the wrong width",
-        ),
-    ),
-)
+@exercise("02-sparse", "A sparse code: an L1 activity penalty", solution=_sparse_solution, context=_sparse_context)
 def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
     import keras
 

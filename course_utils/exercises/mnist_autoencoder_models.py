@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, is_missing
+from . import Feedback, exercise, is_missing
 from ._keras import all_layers, keras_context
-from .mnist_autoencoder import NOTEBOOK, _activation_name, _mean_bce, _predict, _tiny_digits
+from .mnist_autoencoder import _activation_name, _mean_bce, _predict, _tiny_digits
 
 
 # --------------------------------------------------------------------------------------
@@ -44,71 +44,11 @@ def _conv_solution(keras, layers):
     return build_conv_autoencoder
 
 
-def _conv_variant(keras: Any, layers: Any, *, pools: int = 2, last: str = "sigmoid", to_one: bool = True) -> Any:
-    """The solution with one typical mistake (``pools`` poolings/upsamplings, the last activation,
-    whether the decoder ends with a one-channel convolution)."""
-
-    def build_conv_autoencoder():
-        down = [keras.Input(shape=(28, 28, 1))]
-        for _ in range(pools):
-            down += [layers.Conv2D(8, 3, activation="relu", padding="same"), layers.MaxPooling2D(2, padding="same")]
-        if not pools:
-            down.append(layers.Conv2D(8, 3, activation="relu", padding="same"))
-        encoder = keras.Sequential(down)
-        up = []
-        for _ in range(pools):
-            up += [layers.Conv2D(8, 3, activation="relu", padding="same"), layers.UpSampling2D(2)]
-        up.append(layers.Conv2D(1 if to_one else 8, 3, activation=last, padding="same"))
-        autoencoder = keras.Sequential([encoder, *up])
-        return autoencoder, encoder
-
-    return build_conv_autoencoder
-
-
-def _conv_no_sigmoid(keras, layers):
-    return _conv_variant(keras, layers, last="linear")
-
-
-def _conv_three_pools(keras, layers):
-    return _conv_variant(keras, layers, pools=3)
-
-
-def _conv_many_channels(keras, layers):
-    return _conv_variant(keras, layers, to_one=False)
-
-
-def _conv_no_pooling(keras, layers):
-    return _conv_variant(keras, layers, pools=0)
-
-
-def _conv_dense_only(keras, layers):
-    def build_conv_autoencoder():
-        encoder = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Flatten(), layers.Dense(32, "relu")])
-        autoencoder = keras.Sequential([encoder, layers.Dense(784, activation="sigmoid"), layers.Reshape((28, 28, 1))])
-        return autoencoder, encoder
-
-    return build_conv_autoencoder
-
-
 def _shape_text(shape: tuple[int, ...]) -> str:
     return " x ".join(str(s) for s in shape)
 
 
-@exercise(
-    "02-conv",
-    notebook=NOTEBOOK,
-    title="A convolutional autoencoder from scratch",
-    answers=("build_conv_autoencoder",),
-    solution=_conv_solution,
-    context=keras_context,
-    mistakes=(
-        Mistake(answer=_conv_no_sigmoid, message="sigmoid", description="no sigmoid on the output"),
-        Mistake(answer=_conv_three_pools, message="32 x 32", description="three poolings: 28 -> 14 -> 7 -> 4"),
-        Mistake(answer=_conv_many_channels, message="channels", description="the output has 8 channels"),
-        Mistake(answer=_conv_no_pooling, message="not fewer than the 784 pixels", description="no bottleneck"),
-        Mistake(answer=_conv_dense_only, message="no Conv2D", description="a dense model"),
-    ),
-)
+@exercise("02-conv", "A convolutional autoencoder from scratch", solution=_conv_solution, context=keras_context)
 def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
     import keras
 
@@ -218,67 +158,11 @@ def _tied_solution(keras: Any, layers: Any, ops: Any) -> Any:
     return MyDenseTranspose
 
 
-def _tied_variant(keras: Any, layers: Any, ops: Any, *, mistake: str) -> Any:
-    class MyDenseTranspose(layers.Layer):
-        def __init__(self, dense, activation=None, **kwargs):
-            super().__init__(**kwargs)
-            self.dense = dense
-            self.activation = keras.activations.get(activation)
-
-        def build(self, input_shape):
-            n_out, n_in = self.dense.kernel.shape
-            if mistake != "no bias":
-                self.bias = self.add_weight(shape=(n_out,), initializer="zeros", name="bias")
-            if mistake == "own kernel":
-                self.kernel = self.add_weight(shape=(n_in, n_out), initializer="glorot_uniform", name="kernel")
-
-        def call(self, inputs):
-            if mistake == "own kernel":
-                return self.activation(ops.matmul(inputs, self.kernel) + self.bias)
-            if mistake == "no transpose":
-                return self.activation(ops.matmul(inputs, self.dense.kernel) + self.bias)
-            z = ops.matmul(inputs, ops.transpose(self.dense.kernel))
-            if mistake == "no bias":
-                return self.activation(z)
-            return z + self.bias  # mistake == "no activation"
-
-    return MyDenseTranspose
-
-
-def _tied_own_kernel(keras, layers, ops):
-    return _tied_variant(keras, layers, ops, mistake="own kernel")
-
-
-def _tied_no_transpose(keras, layers, ops):
-    return _tied_variant(keras, layers, ops, mistake="no transpose")
-
-
-def _tied_no_bias(keras, layers, ops):
-    return _tied_variant(keras, layers, ops, mistake="no bias")
-
-
-def _tied_no_activation(keras, layers, ops):
-    return _tied_variant(keras, layers, ops, mistake="no activation")
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@exercise(
-    "02-tied",
-    notebook=NOTEBOOK,
-    title="Tied weights: a DenseTranspose layer",
-    answers=("MyDenseTranspose",),
-    solution=_tied_solution,
-    context=keras_context,
-    mistakes=(
-        Mistake(answer=_tied_own_kernel, message="own kernel", description="a new kernel instead of the shared one"),
-        Mistake(answer=_tied_no_transpose, message="transpose", description="forgot to transpose the kernel"),
-        Mistake(answer=_tied_no_bias, message="no bias", description="no bias of its own"),
-        Mistake(answer=_tied_no_activation, message="activation", description="ignores the activation argument"),
-    ),
-)
+@exercise("02-tied", "Tied weights: a DenseTranspose layer", solution=_tied_solution, context=keras_context)
 def _check_tied(fb: Feedback, MyDenseTranspose: Any) -> None:
     import keras
     from keras import layers

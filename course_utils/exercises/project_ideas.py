@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, is_missing
+from . import Feedback, exercise, is_missing
 from ._keras import keras_context
 
-NOTEBOOK = "06_project_ideas"
 _FILL_IN_HINT = "replace each `...` (or `return None`) marked 'your code' in the cell above, run that cell, then run this check again"
 
 
@@ -82,37 +81,7 @@ def _solve_shot_noise():
 
 
 @exercise(
-    "06-shot-noise",
-    notebook=NOTEBOOK,
-    title="Idea 1 · add a noise type: shot (Poisson) noise",
-    answers=("shot_noise",),
-    solution=_solve_shot_noise,
-    context=_np_context,
-    mistakes=(
-        Mistake(
-            "def shot_noise(images, level, seed=None):\n"
-            "    rng = np.random.default_rng(seed)\n"
-            "    return np.clip(images + rng.normal(0, level, images.shape), 0, 1).astype('float32')",
-            "as strong in dark as in bright",
-            "additive Gaussian noise: the same in dark and bright pixels",
-        ),
-        Mistake(
-            "def shot_noise(images, level, seed=None):\n"
-            "    rng = np.random.default_rng(seed)\n"
-            "    photons = 1.0 / level**2\n"
-            "    return np.clip(rng.poisson(images * photons), 0, 1).astype('float32')",
-            "mean brightness changed",
-            "forgot to divide the counts by the number of photons",
-        ),
-        Mistake(
-            "def shot_noise(images, level, seed=None):\n"
-            "    rng = np.random.default_rng(seed)\n"
-            "    photons = 1.0 / level\n"
-            "    return np.clip(rng.poisson(images * photons) / photons, 0, 1).astype('float32')",
-            "should be about",
-            "1 / level photons instead of 1 / level**2: far too noisy",
-        ),
-    ),
+    "06-shot-noise", "Idea 1 · add a noise type: shot (Poisson) noise", solution=_solve_shot_noise, context=_np_context
 )
 def _check_shot_noise(fb: Feedback, shot_noise: Any) -> None:
     fb.require_function(shot_noise, "shot_noise", "(images, level, seed=None)")
@@ -190,34 +159,9 @@ def _solve_masked_mse(ops):
 
 @exercise(
     "06-masked-mse",
-    notebook=NOTEBOOK,
-    title="Idea 2 · a Keras loss for records with missing values",
-    answers=("masked_mse",),
+    "Idea 2 · a Keras loss for records with missing values",
     solution=_solve_masked_mse,
     context=keras_context,
-    mistakes=(
-        Mistake(
-            "def masked_mse(y_true, y_pred):\n    return ops.mean(ops.square(y_true - y_pred))",
-            "gives nan",
-            "plain MSE: the NaNs reach the mean",
-        ),
-        Mistake(
-            "def masked_mse(y_true, y_pred):\n"
-            "    measured = ops.logical_not(ops.isnan(y_true))\n"
-            "    squared_errors = ops.square(ops.where(measured, y_true, y_pred) - y_pred)\n"
-            "    return ops.mean(squared_errors)",
-            "including the missing ones",
-            "averages over all entries, so missing entries count as perfect reconstructions",
-        ),
-        Mistake(
-            "def masked_mse(y_true, y_pred):\n"
-            "    measured = ops.logical_not(ops.isnan(y_true))\n"
-            "    squared_errors = ops.where(measured, ops.square(y_true - y_pred), 0.0)\n"
-            "    return ops.sum(squared_errors) / ops.sum(ops.cast(measured, 'float32'))",
-            "gradient is nan",
-            "masks after subtracting: right value, but NaN gradients",
-        ),
-    ),
 )
 def _check_masked_mse(fb: Feedback, masked_mse: Any) -> None:
     import keras
@@ -323,30 +267,9 @@ def _solve_threshold():
 
 @exercise(
     "06-threshold",
-    notebook=NOTEBOOK,
-    title="Idea 3 · an alarm threshold for a false-alarm budget, from validation beats",
-    answers=("pick_threshold",),
+    "Idea 3 · an alarm threshold for a false-alarm budget, from validation beats",
     solution=_solve_threshold,
     context=_np_context,
-    mistakes=(
-        Mistake(
-            "def pick_threshold(val_errors, max_false_alarm_rate):\n"
-            "    return float(np.percentile(val_errors, 100 * max_false_alarm_rate))",
-            "may be flagged",
-            "the 2nd percentile instead of the 98th: flags almost everything",
-        ),
-        Mistake(
-            "def pick_threshold(val_errors, max_false_alarm_rate):\n    return float(np.max(val_errors))",
-            "a lower threshold would catch more faults",
-            "the largest validation error: wastes the false-alarm budget",
-        ),
-        Mistake(
-            "def pick_threshold(val_errors, max_false_alarm_rate):\n"
-            "    return float(np.mean(val_errors) + 2 * np.std(val_errors))",
-            "may be flagged",
-            "mean + 2 standard deviations: assumes normally distributed errors",
-        ),
-    ),
 )
 def _check_threshold(fb: Feedback, pick_threshold: Any) -> None:
     fb.require_function(pick_threshold, "pick_threshold", "(val_errors, max_false_alarm_rate)")
@@ -408,37 +331,9 @@ def _solve_code_size(EPOCHS, starter_autoencoder):
 
 @exercise(
     "06-code-size",
-    notebook=NOTEBOOK,
-    title="Idea 4 · choose the code size on validation data",
-    answers=("validation_mse",),
+    "Idea 4 · choose the code size on validation data",
     solution=_solve_code_size,
     context=_code_size_context,
-    mistakes=(
-        Mistake(
-            "def validation_mse(code_size, x_fit, x_val, epochs=EPOCHS):\n"
-            "    autoencoder, encoder = starter_autoencoder(x_fit.shape[1], code_size, hidden=64)\n"
-            "    history = autoencoder.fit(x_fit, x_fit, epochs=epochs, batch_size=32, verbose=0)\n"
-            "    return history.history['loss'][-1]",
-            "not measured on x_val",
-            "returns the training loss",
-        ),
-        Mistake(
-            "def validation_mse(code_size, x_fit, x_val, epochs=EPOCHS):\n"
-            "    autoencoder, encoder = starter_autoencoder(x_val.shape[1], code_size, hidden=64)\n"
-            "    autoencoder.fit(x_val, x_val, epochs=epochs, batch_size=32, verbose=0)\n"
-            "    return float(np.mean((x_val - autoencoder(x_val).numpy()) ** 2))",
-            "not measured on x_val",
-            "trains on the validation data",
-        ),
-        Mistake(
-            "def validation_mse(code_size, x_fit, x_val, epochs=EPOCHS):\n"
-            "    autoencoder, encoder = starter_autoencoder(x_fit.shape[1], 6, hidden=64)\n"
-            "    autoencoder.fit(x_fit, x_fit, epochs=epochs, batch_size=32, verbose=0)\n"
-            "    return float(np.mean((x_val - autoencoder(x_val).numpy()) ** 2))",
-            "code size 1",
-            "ignores code_size",
-        ),
-    ),
 )
 def _check_code_size(fb: Feedback, validation_mse: Any) -> None:
     fb.require_function(validation_mse, "validation_mse", "(code_size, x_fit, x_val, epochs=EPOCHS)")

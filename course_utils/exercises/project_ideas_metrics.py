@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise
-from .project_ideas import NOTEBOOK, _array, _call, _np_context, _number
+from . import Feedback, exercise
+from .project_ideas import _array, _call, _np_context, _number
 
 
 # --------------------------------------------------------------------------------------
@@ -31,29 +31,9 @@ def _solve_path_speed():
 
 @exercise(
     "06-path-speed",
-    notebook=NOTEBOOK,
-    title="Idea 5 · how fast does a patient move through the code?",
-    answers=("path_speed",),
+    "Idea 5 · how fast does a patient move through the code?",
     solution=_solve_path_speed,
     context=_np_context,
-    mistakes=(
-        Mistake(
-            "def path_speed(codes):\n    steps = np.diff(codes, axis=1)\n    return (steps ** 2).sum(axis=-1).mean(axis=1)",
-            "squared distances",
-            "forgot the square root",
-        ),
-        Mistake(
-            "def path_speed(codes):\n"
-            "    return np.linalg.norm(codes[:, -1] - codes[:, 0], axis=-1) / (codes.shape[1] - 1)",
-            "back and forth",
-            "net displacement from first to last visit instead of the path travelled",
-        ),
-        Mistake(
-            "def path_speed(codes):\n    return np.linalg.norm(np.diff(codes, axis=0), axis=-1).mean(axis=0)",
-            "one number per patient",
-            "differences between patients instead of between visits",
-        ),
-    ),
 )
 def _check_path_speed(fb: Feedback, path_speed: Any) -> None:
     fb.require_function(path_speed, "path_speed", "(codes)")
@@ -111,33 +91,7 @@ def _solve_error_map():
 
 
 @exercise(
-    "06-error-map",
-    notebook=NOTEBOOK,
-    title="Idea 6 · a reconstruction-error map of the slide",
-    answers=("error_map",),
-    solution=_solve_error_map,
-    context=_np_context,
-    mistakes=(
-        Mistake(
-            "def error_map(tiles, reconstructions, grid_shape):\n"
-            "    per_tile = np.mean((tiles - reconstructions) ** 2, axis=(1, 2, 3))\n"
-            "    return per_tile.reshape(grid_shape[::-1]).T",
-            "wrong places",
-            "fills the map column by column",
-        ),
-        Mistake(
-            "def error_map(tiles, reconstructions, grid_shape):\n"
-            "    return np.mean((tiles - reconstructions) ** 2, axis=0)",
-            "the grid has 3 rows and 5 columns",
-            "averages over the tiles instead of within each tile",
-        ),
-        Mistake(
-            "def error_map(tiles, reconstructions, grid_shape):\n"
-            "    return np.mean(np.abs(tiles - reconstructions), axis=(1, 2, 3)).reshape(grid_shape)",
-            "absolute",
-            "mean absolute error instead of mean squared error",
-        ),
-    ),
+    "06-error-map", "Idea 6 · a reconstruction-error map of the slide", solution=_solve_error_map, context=_np_context
 )
 def _check_error_map(fb: Feedback, error_map: Any) -> None:
     fb.require_function(error_map, "error_map", "(tiles, reconstructions, grid_shape)")
@@ -193,27 +147,7 @@ def _solve_r2():
     return r2_by_hand
 
 
-@exercise(
-    "06-r2",
-    notebook=NOTEBOOK,
-    title="Idea 7 · R² by hand",
-    answers=("r2_by_hand",),
-    solution=_solve_r2,
-    context=_np_context,
-    mistakes=(
-        Mistake(
-            "def r2_by_hand(y_true, y_pred):\n    return float(np.corrcoef(y_true, y_pred)[0, 1] ** 2)",
-            "must be negative",
-            "squared correlation: never negative, and blind to a prediction's offset and scale",
-        ),
-        Mistake(
-            "def r2_by_hand(y_true, y_pred):\n"
-            "    return float(1 - np.sum((y_true - y_pred) ** 2) / np.sum(y_true ** 2))",
-            "scikit-learn's r2_score gives",
-            "total sum of squares around 0 instead of around the mean",
-        ),
-    ),
-)
+@exercise("06-r2", "Idea 7 · R² by hand", solution=_solve_r2, context=_np_context)
 def _check_r2(fb: Feedback, r2_by_hand: Any) -> None:
     from sklearn.metrics import r2_score
 
@@ -262,24 +196,9 @@ def _solve_enrichment():
 
 @exercise(
     "06-enrichment",
-    notebook=NOTEBOOK,
-    title="Idea 8 · the enrichment factor of a similarity search",
-    answers=("enrichment_factor",),
+    "Idea 8 · the enrichment factor of a similarity search",
     solution=_solve_enrichment,
     context=_np_context,
-    mistakes=(
-        Mistake(
-            "def enrichment_factor(distance, active, k):\n"
-            "    return float(np.mean(active[np.argsort(-distance)[:k]]) / np.mean(active))",
-            "farthest",
-            "sorted the wrong way round",
-        ),
-        Mistake(
-            "def enrichment_factor(distance, active, k):\n    return float(np.mean(active[np.argsort(distance)[:k]]))",
-            "hit rate",
-            "forgot to divide by the library's fraction of actives",
-        ),
-    ),
 )
 def _check_enrichment(fb: Feedback, enrichment_factor: Any) -> None:
     fb.require_function(enrichment_factor, "enrichment_factor", "(distance, active, k)")
@@ -342,33 +261,7 @@ def _solve_band_power():
 
 
 @exercise(
-    "06-band-power",
-    notebook=NOTEBOOK,
-    title="Idea 9 · a hand-made EEG baseline: band power",
-    answers=("band_power",),
-    solution=_solve_band_power,
-    context=_np_context,
-    mistakes=(
-        Mistake(
-            "def band_power(power, freqs, low, high):\n    return power[:, :, low:high + 1].mean(axis=-1)",
-            "by their index",
-            "uses the frequencies as indices",
-        ),
-        Mistake(
-            "def band_power(power, freqs, low, high):\n"
-            "    in_band = (freqs >= low) & (freqs <= high)\n"
-            "    return power[:, :, in_band].mean(axis=(1, 2))",
-            "one number per epoch and channel",
-            "also averages over the channels",
-        ),
-        Mistake(
-            "def band_power(power, freqs, low, high):\n"
-            "    in_band = (freqs >= low) & (freqs <= high)\n"
-            "    return power[:, :, in_band].sum(axis=-1)",
-            "summed",
-            "total instead of mean power",
-        ),
-    ),
+    "06-band-power", "Idea 9 · a hand-made EEG baseline: band power", solution=_solve_band_power, context=_np_context
 )
 def _check_band_power(fb: Feedback, band_power: Any) -> None:
     fb.require_function(band_power, "band_power", "(power, freqs, low, high)")
@@ -431,34 +324,9 @@ def _solve_worst_variables():
 
 @exercise(
     "06-worst-variables",
-    notebook=NOTEBOOK,
-    title="Idea 10 · which variables does the code lose?",
-    answers=("worst_variables",),
+    "Idea 10 · which variables does the code lose?",
     solution=_solve_worst_variables,
     context=_np_context,
-    mistakes=(
-        Mistake(
-            "def worst_variables(x, x_hat, names, n=3):\n"
-            "    per_variable = np.mean((x - x_hat) ** 2, axis=0)\n"
-            "    return [names[i] for i in np.argsort(per_variable)[:n]]",
-            "best-kept",
-            "sorted ascending: returns the best-kept variables",
-        ),
-        Mistake(
-            "def worst_variables(x, x_hat, names, n=3):\n"
-            "    per_variable = np.mean((x - x_hat) ** 2, axis=0)\n"
-            "    return list(np.argsort(per_variable)[::-1][:n])",
-            "names",
-            "returns column numbers instead of names",
-        ),
-        Mistake(
-            "def worst_variables(x, x_hat, names, n=3):\n"
-            "    per_variable = np.mean(np.abs(x - x_hat), axis=0)\n"
-            "    return [names[i] for i in np.argsort(per_variable)[::-1][:n]]",
-            "absolute",
-            "ranks by mean absolute error, which hides a rare large error",
-        ),
-    ),
 )
 def _check_worst_variables(fb: Feedback, worst_variables: Any) -> None:
     fb.require_function(worst_variables, "worst_variables", "(x, x_hat, names, n=3)")

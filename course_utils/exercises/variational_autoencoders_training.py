@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Feedback, Mistake, exercise, is_missing
+from . import Feedback, exercise, is_missing
 
-NOTEBOOK = "05_variational_autoencoders"
 _LATENT = 2
 _KEYS = ("loss", "reconstruction_loss", "kl_loss")
 
@@ -36,7 +35,7 @@ def _context() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# the worked solution and the typical mistakes (functions of context names)
+# the worked solution (a function of context names)
 # --------------------------------------------------------------------------------------
 def _solution(keras: Any, tf: Any, ops: Any, kl_divergence: Any) -> Any:
     class MyVAE(keras.Model):
@@ -61,64 +60,6 @@ def _solution(keras: Any, tf: Any, ops: Any, kl_divergence: Any) -> Any:
             return {"loss": total, "reconstruction_loss": reconstruction, "kl_loss": kl}
 
     return MyVAE
-
-
-def _variant(
-    keras: Any,
-    tf: Any,
-    ops: Any,
-    kl_divergence: Any,
-    *,
-    kl_sign: float = 1.0,
-    kl_in_loss: bool = True,
-    pixel_mean: bool = False,
-    batch_sum: bool = False,
-    apply: bool = True,
-) -> Any:
-    """The solution with one typical mistake switched on (used by the mistakes below)."""
-
-    class MyVAE(keras.Model):
-        def __init__(self, encoder, decoder, **kwargs):
-            super().__init__(**kwargs)
-            self.encoder = encoder
-            self.decoder = decoder
-
-        def train_step(self, data):
-            x = data[0] if isinstance(data, tuple) else data
-            with tf.GradientTape() as tape:
-                z_mean, z_log_var, z = self.encoder(x)
-                x_hat = self.decoder(z)
-                bce = ops.binary_crossentropy(x, x_hat)
-                reconstruction = ops.mean(bce) if pixel_mean else ops.mean(ops.sum(bce, axis=1))
-                per_image = kl_sign * kl_divergence(z_mean, z_log_var)
-                kl = ops.sum(per_image) if batch_sum else ops.mean(per_image)
-                total = reconstruction + kl if kl_in_loss else reconstruction
-            grads = tape.gradient(total, self.trainable_weights)
-            if apply:
-                self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-            return {"loss": reconstruction + kl, "reconstruction_loss": reconstruction, "kl_loss": kl}
-
-    return MyVAE
-
-
-def _wrong_sign(keras, tf, ops, kl_divergence):
-    return _variant(keras, tf, ops, kl_divergence, kl_sign=-1.0)
-
-
-def _kl_left_out(keras, tf, ops, kl_divergence):
-    return _variant(keras, tf, ops, kl_divergence, kl_in_loss=False)
-
-
-def _pixel_mean(keras, tf, ops, kl_divergence):
-    return _variant(keras, tf, ops, kl_divergence, pixel_mean=True)
-
-
-def _batch_sum(keras, tf, ops, kl_divergence):
-    return _variant(keras, tf, ops, kl_divergence, batch_sum=True)
-
-
-def _not_applied(keras, tf, ops, kl_divergence):
-    return _variant(keras, tf, ops, kl_divergence, apply=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -171,27 +112,7 @@ def _close(a: float, b: float, rel: float = 2e-3) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-4)
 
 
-@exercise(
-    "05-train-step",
-    notebook=NOTEBOOK,
-    title="The VAE's loss inside train_step",
-    answers=("MyVAE",),
-    solution=_solution,
-    context=_context,
-    mistakes=(
-        Mistake(answer=_wrong_sign, message="sign", description="KL with the wrong sign"),
-        Mistake(
-            answer=_kl_left_out,
-            message="KL term is not in the loss",
-            description="differentiated only the reconstruction",
-        ),
-        Mistake(answer=_pixel_mean, message="averaged over the 784 pixels", description="mean BCE per pixel"),
-        Mistake(answer=_batch_sum, message="summed over the batch", description="KL summed over the images"),
-        Mistake(
-            answer=_not_applied, message="apply_gradients", description="computed the gradients, never applied them"
-        ),
-    ),
-)
+@exercise("05-train-step", "The VAE's loss inside train_step", solution=_solution, context=_context)
 def _check_train_step(fb: Feedback, MyVAE: Any) -> None:
     import keras
 
