@@ -184,9 +184,10 @@ NOTEBOOKS = {
 
 
 def exercise(
-    id: str, title: str, *, solution: Source, context: Callable[[], dict[str, Any]]
+    id: str, title: str, solution: Source, context: Callable[[], dict[str, Any]]
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register the decorated function as the checker of exercise ``id``, shown to students as ``title``.
+    """``@exercise(id, title, solution, context)``: register the decorated function as the checker of exercise
+    ``id``, shown to students as ``title``.
 
     ``id`` is the lesson number, a dash and a name (``"02-deep"`` is an exercise of
     ``02_mnist_autoencoder``, see :data:`NOTEBOOKS`).  The checker is called as

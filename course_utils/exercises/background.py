@@ -50,7 +50,7 @@ def _solve_bce():
     return my_bce
 
 
-@exercise("01-bce", "Binary cross-entropy by hand", solution=_solve_bce, context=_bce_context)
+@exercise("01-bce", "Binary cross-entropy by hand", _solve_bce, _bce_context)
 def _check_bce(fb: Feedback, my_bce: Any) -> None:
     import keras
 
@@ -183,9 +183,7 @@ def _solve_code_size():
     return choose_code_size
 
 
-@exercise(
-    "01-code-size", "Choose a code size on validation data", solution=_solve_code_size, context=_code_size_context
-)
+@exercise("01-code-size", "Choose a code size on validation data", _solve_code_size, _code_size_context)
 def _check_code_size(fb: Feedback, choose_code_size: Any) -> None:
     fb.require_function(choose_code_size, "choose_code_size", "(table, max_error)")
     for what, table, max_error in _code_size_cases():
@@ -287,12 +285,7 @@ def _loss_name(model: Any) -> str:
     return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__)
 
 
-@exercise(
-    "01-linear-ae",
-    "A linear autoencoder that finds PCA-2's subspace",
-    solution=_solve_linear_ae,
-    context=_linear_ae_context,
-)
+@exercise("01-linear-ae", "A linear autoencoder that finds PCA-2's subspace", _solve_linear_ae, _linear_ae_context)
 def _check_linear_ae(fb: Feedback, my_linear_ae: Any, x_train: Any, x_val: Any) -> None:
     import keras
     from scipy.linalg import subspace_angles

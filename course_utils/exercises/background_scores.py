@@ -23,7 +23,7 @@ def _solve_mse():
     return my_per_image_mse
 
 
-@exercise("01-mse", "The reconstruction error of each image", solution=_solve_mse, context=lambda: {"np": np})
+@exercise("01-mse", "The reconstruction error of each image", _solve_mse, lambda: {"np": np})
 def _check_mse(fb: Feedback, my_per_image_mse: Any) -> None:
     fb.require_function(my_per_image_mse, "my_per_image_mse", "(x, x_hat)")
     rng = np.random.default_rng(3)

@@ -84,7 +84,7 @@ def _solve_scaler(X_fit_raw, X_val_raw, MinMaxScaler):
     return scaler, X_fit_scaled, X_val_scaled
 
 
-@exercise("03-scaler", "Scale without leaking", solution=_solve_scaler, context=_scaler_context)
+@exercise("03-scaler", "Scale without leaking", _solve_scaler, _scaler_context)
 def _check_scaler(fb: Feedback, scaler: Any, X_fit_scaled: Any, X_val_scaled: Any) -> None:
     r = _rows()
     lows, highs = getattr(scaler, "data_min_", None), getattr(scaler, "data_max_", None)
@@ -193,7 +193,7 @@ def _solve_beat_pca(X_fit, keras, layers):
     return my_model
 
 
-@exercise("03-beat-pca", "Change the model until it beats PCA-7", solution=_solve_beat_pca, context=_beat_pca_context)
+@exercise("03-beat-pca", "Change the model until it beats PCA-7", _solve_beat_pca, _beat_pca_context)
 def _check_beat_pca(fb: Feedback, my_model: Any) -> None:
     import keras
 
@@ -246,7 +246,7 @@ def _solve_auc():
     return my_auc
 
 
-@exercise("03-auc", "ROC AUC by hand", solution=_solve_auc, context=lambda: {"np": np})
+@exercise("03-auc", "ROC AUC by hand", _solve_auc, lambda: {"np": np})
 def _check_auc(fb: Feedback, my_auc: Any) -> None:
     from sklearn.metrics import roc_auc_score
 
@@ -357,8 +357,8 @@ def _threshold_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
 @exercise(
     "03-threshold",
     "Choose a threshold on validation rows, report precision and recall on test rows",
-    solution=_solve_threshold,
-    context=lambda: {"np": np},
+    _solve_threshold,
+    lambda: {"np": np},
 )
 def _check_threshold(fb: Feedback, choose_and_report: Any) -> None:
     fb.require_function(

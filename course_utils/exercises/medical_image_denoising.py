@@ -51,7 +51,7 @@ def _psnr_context() -> dict[str, Any]:
 @exercise(
     "04-psnr",
     "PSNR by hand, one value per image",
-    solution='''
+    '''
 def my_psnr(clean, test, data_range=1.0):
     """PSNR in dB of every image in a batch (sample axis first)."""
     clean = np.asarray(clean, dtype=np.float64)
@@ -60,7 +60,7 @@ def my_psnr(clean, test, data_range=1.0):
     mse = np.mean((clean - test) ** 2, axis=axes)
     return 10 * np.log10(data_range ** 2 / mse)
 ''',
-    context=_psnr_context,
+    _psnr_context,
 )
 def _check_psnr(fb: Feedback, my_psnr: Any) -> None:
     from skimage.metrics import peak_signal_noise_ratio
@@ -138,7 +138,7 @@ def _median_reference(noisy: np.ndarray, clean: np.ndarray) -> dict[int, float]:
 @exercise(
     "04-median",
     "Tune a median filter on validation images",
-    solution='''
+    '''
 def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):
     """Mean PSNR (dB) of the median filter for every window size: {size: dB}."""
     scores = {}
@@ -150,7 +150,7 @@ def median_scores(noisy, clean, sizes=(1, 3, 5, 7)):
 scores = median_scores(sp_val, x_val)            # validation images: never the test split
 median_size = max(scores, key=scores.get)        # the size with the HIGHEST PSNR
 ''',
-    context=_median_context,
+    _median_context,
 )
 def _check_median(fb: Feedback, median_scores: Any, scores: Any, median_size: Any, SPLITS: Any) -> None:
     fb.require_function(median_scores, "median_scores", "(noisy, clean, sizes=(1, 3, 5, 7))", verb="complete")
@@ -244,7 +244,7 @@ def _check_one_pair(
 @exercise(
     "04-pairs",
     "Training pairs: noisy → clean, and Noise2Noise",
-    solution='''
+    '''
 def noisy_to_clean_pairs(clean, sigma, rng):
     """(noisy input, clean target) for a batch of clean images."""
     noisy = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)
@@ -256,7 +256,7 @@ def noise2noise_pairs(clean, sigma, rng):
     b = np.clip(clean + sigma * rng.standard_normal(clean.shape), 0, 1)   # NEW noise, drawn again
     return a, b
 ''',
-    context=_pairs_context,
+    _pairs_context,
 )
 def _check_pairs(fb: Feedback, noisy_to_clean_pairs: Any, noise2noise_pairs: Any) -> None:
     clean = _smooth_images(32, seed=8)
@@ -364,10 +364,7 @@ def _narrowest(model: Any) -> tuple[int, str]:
 
 
 @exercise(
-    "04-bottleneck",
-    "A bottleneck denoising autoencoder with a small code",
-    solution=_BOTTLENECK_SOLUTION,
-    context=_bottleneck_context,
+    "04-bottleneck", "A bottleneck denoising autoencoder with a small code", _BOTTLENECK_SOLUTION, _bottleneck_context
 )
 def _check_bottleneck(fb: Feedback, my_denoiser: Any) -> None:
     import keras

@@ -45,7 +45,7 @@ def _train_solution(keras, NoisyPairs, psnr_loss):
     return train_my_denoiser
 
 
-@exercise("04-train", "Train a denoiser noisy → clean", solution=_train_solution, context=_train_context)
+@exercise("04-train", "Train a denoiser noisy → clean", _train_solution, _train_context)
 def _check_train(fb: Feedback, train_my_denoiser: Any) -> None:
     import keras
 

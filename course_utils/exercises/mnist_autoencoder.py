@@ -135,7 +135,7 @@ def _time_to_loss_solution():
     return my_time_to_loss
 
 
-@exercise("02-time-to-loss", "Time to reach a validation loss", solution=_time_to_loss_solution, context=_time_context)
+@exercise("02-time-to-loss", "Time to reach a validation loss", _time_to_loss_solution, _time_context)
 def _check_time_to_loss(fb: Feedback, my_time_to_loss: Any) -> None:
     fb.require_function(my_time_to_loss, "my_time_to_loss", "(history, target)")
     val = [0.30, 0.20, 0.15, 0.12, 0.125, 0.11]
@@ -249,10 +249,7 @@ def _deep_solution(keras, layers, x_train, x_val, loss_to_beat, EPOCHS_DEEP, mea
 
 
 @exercise(
-    "02-deep",
-    "A deep autoencoder 784-128-64-32-64-128-784, trained and validated",
-    solution=_deep_solution,
-    context=_deep_context,
+    "02-deep", "A deep autoencoder 784-128-64-32-64-128-784, trained and validated", _deep_solution, _deep_context
 )
 def _check_deep(
     fb: Feedback, deep_autoencoder: Any, deep_history: Any, x_train: Any, x_val: Any, loss_to_beat: Any
@@ -354,7 +351,7 @@ def _sparse_solution(keras, layers):
     # fmt: on
 
 
-@exercise("02-sparse", "A sparse code: an L1 activity penalty", solution=_sparse_solution, context=_sparse_context)
+@exercise("02-sparse", "A sparse code: an L1 activity penalty", _sparse_solution, _sparse_context)
 def _check_sparse(fb: Feedback, build_sparse: Any) -> None:
     import keras
 

@@ -48,7 +48,7 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return " x ".join(str(s) for s in shape)
 
 
-@exercise("02-conv", "A convolutional autoencoder from scratch", solution=_conv_solution, context=keras_context)
+@exercise("02-conv", "A convolutional autoencoder from scratch", _conv_solution, keras_context)
 def _check_conv(fb: Feedback, build_conv_autoencoder: Any) -> None:
     import keras
 
@@ -162,7 +162,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@exercise("02-tied", "Tied weights: a DenseTranspose layer", solution=_tied_solution, context=keras_context)
+@exercise("02-tied", "Tied weights: a DenseTranspose layer", _tied_solution, keras_context)
 def _check_tied(fb: Feedback, MyDenseTranspose: Any) -> None:
     import keras
     from keras import layers

@@ -80,9 +80,7 @@ def _solve_shot_noise():
     return shot_noise
 
 
-@exercise(
-    "06-shot-noise", "Idea 1 · add a noise type: shot (Poisson) noise", solution=_solve_shot_noise, context=_np_context
-)
+@exercise("06-shot-noise", "Idea 1 · add a noise type: shot (Poisson) noise", _solve_shot_noise, _np_context)
 def _check_shot_noise(fb: Feedback, shot_noise: Any) -> None:
     fb.require_function(shot_noise, "shot_noise", "(images, level, seed=None)")
     intensities = np.array([0.0, 0.16, 0.64, 1.0], dtype="float32")
@@ -157,12 +155,7 @@ def _solve_masked_mse(ops):
     return masked_mse
 
 
-@exercise(
-    "06-masked-mse",
-    "Idea 2 · a Keras loss for records with missing values",
-    solution=_solve_masked_mse,
-    context=keras_context,
-)
+@exercise("06-masked-mse", "Idea 2 · a Keras loss for records with missing values", _solve_masked_mse, keras_context)
 def _check_masked_mse(fb: Feedback, masked_mse: Any) -> None:
     import keras
     import tensorflow as tf
@@ -265,12 +258,7 @@ def _solve_threshold():
     return pick_threshold
 
 
-@exercise(
-    "06-threshold",
-    "Idea 3 · an alarm threshold for a false-alarm budget, from validation beats",
-    solution=_solve_threshold,
-    context=_np_context,
-)
+@exercise("06-threshold", "Idea 3 · an alarm threshold for a false-alarm budget", _solve_threshold, _np_context)
 def _check_threshold(fb: Feedback, pick_threshold: Any) -> None:
     fb.require_function(pick_threshold, "pick_threshold", "(val_errors, max_false_alarm_rate)")
     rng = np.random.default_rng(0)
@@ -329,12 +317,7 @@ def _solve_code_size(EPOCHS, starter_autoencoder):
     return validation_mse
 
 
-@exercise(
-    "06-code-size",
-    "Idea 4 · choose the code size on validation data",
-    solution=_solve_code_size,
-    context=_code_size_context,
-)
+@exercise("06-code-size", "Idea 4 · choose the code size on validation data", _solve_code_size, _code_size_context)
 def _check_code_size(fb: Feedback, validation_mse: Any) -> None:
     fb.require_function(validation_mse, "validation_mse", "(code_size, x_fit, x_val, epochs=EPOCHS)")
     try:

@@ -29,12 +29,7 @@ def _solve_path_speed():
     return path_speed
 
 
-@exercise(
-    "06-path-speed",
-    "Idea 5 · how fast does a patient move through the code?",
-    solution=_solve_path_speed,
-    context=_np_context,
-)
+@exercise("06-path-speed", "Idea 5 · how fast does a patient move through the code?", _solve_path_speed, _np_context)
 def _check_path_speed(fb: Feedback, path_speed: Any) -> None:
     fb.require_function(path_speed, "path_speed", "(codes)")
     rng = np.random.default_rng(0)
@@ -90,9 +85,7 @@ def _solve_error_map():
     return error_map
 
 
-@exercise(
-    "06-error-map", "Idea 6 · a reconstruction-error map of the slide", solution=_solve_error_map, context=_np_context
-)
+@exercise("06-error-map", "Idea 6 · a reconstruction-error map of the slide", _solve_error_map, _np_context)
 def _check_error_map(fb: Feedback, error_map: Any) -> None:
     fb.require_function(error_map, "error_map", "(tiles, reconstructions, grid_shape)")
     rng = np.random.default_rng(0)
@@ -147,7 +140,7 @@ def _solve_r2():
     return r2_by_hand
 
 
-@exercise("06-r2", "Idea 7 · R² by hand", solution=_solve_r2, context=_np_context)
+@exercise("06-r2", "Idea 7 · R² by hand", _solve_r2, _np_context)
 def _check_r2(fb: Feedback, r2_by_hand: Any) -> None:
     from sklearn.metrics import r2_score
 
@@ -194,12 +187,7 @@ def _solve_enrichment():
     return enrichment_factor
 
 
-@exercise(
-    "06-enrichment",
-    "Idea 8 · the enrichment factor of a similarity search",
-    solution=_solve_enrichment,
-    context=_np_context,
-)
+@exercise("06-enrichment", "Idea 8 · the enrichment factor of a similarity search", _solve_enrichment, _np_context)
 def _check_enrichment(fb: Feedback, enrichment_factor: Any) -> None:
     fb.require_function(enrichment_factor, "enrichment_factor", "(distance, active, k)")
     rng = np.random.default_rng(0)
@@ -260,9 +248,7 @@ def _solve_band_power():
     return band_power
 
 
-@exercise(
-    "06-band-power", "Idea 9 · a hand-made EEG baseline: band power", solution=_solve_band_power, context=_np_context
-)
+@exercise("06-band-power", "Idea 9 · a hand-made EEG baseline: band power", _solve_band_power, _np_context)
 def _check_band_power(fb: Feedback, band_power: Any) -> None:
     fb.require_function(band_power, "band_power", "(power, freqs, low, high)")
     rng = np.random.default_rng(0)
@@ -322,12 +308,7 @@ def _solve_worst_variables():
     return worst_variables
 
 
-@exercise(
-    "06-worst-variables",
-    "Idea 10 · which variables does the code lose?",
-    solution=_solve_worst_variables,
-    context=_np_context,
-)
+@exercise("06-worst-variables", "Idea 10 · which variables does the code lose?", _solve_worst_variables, _np_context)
 def _check_worst_variables(fb: Feedback, worst_variables: Any) -> None:
     fb.require_function(worst_variables, "worst_variables", "(x, x_hat, names, n=3)")
     rng = np.random.default_rng(0)

@@ -51,9 +51,7 @@ def _sampling_solution(keras: Any, layers: Any, ops: Any) -> Any:
     return MySampling
 
 
-@exercise(
-    "05-sampling", "The reparameterisation trick as a Keras layer", solution=_sampling_solution, context=keras_context
-)
+@exercise("05-sampling", "The reparameterisation trick as a Keras layer", _sampling_solution, keras_context)
 def _check_sampling(fb: Feedback, MySampling: Any) -> None:
     import keras
     import tensorflow as tf
@@ -164,7 +162,7 @@ def _kl_solution(ops):
     return my_kl
 
 
-@exercise("05-kl", "The KL term of the VAE loss", solution=_kl_solution, context=keras_context)
+@exercise("05-kl", "The KL term of the VAE loss", _kl_solution, keras_context)
 def _check_kl(fb: Feedback, my_kl: Any) -> None:
     fb.require_function(my_kl, "my_kl", "(z_mean, z_log_var)")
     rng = np.random.default_rng(5)
@@ -256,9 +254,7 @@ def _prior_samples_solution(np):
     return sample_digits
 
 
-@exercise(
-    "05-prior-samples", "Sample new digits from the prior", solution=_prior_samples_solution, context=keras_context
-)
+@exercise("05-prior-samples", "Sample new digits from the prior", _prior_samples_solution, keras_context)
 def _check_prior_samples(fb: Feedback, sample_digits: Any) -> None:
     fb.require_function(sample_digits, "sample_digits", "(decoder, n=16)")
     probe = _probe_decoder()

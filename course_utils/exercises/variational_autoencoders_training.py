@@ -112,7 +112,7 @@ def _close(a: float, b: float, rel: float = 2e-3) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-4)
 
 
-@exercise("05-train-step", "The VAE's loss inside train_step", solution=_solution, context=_context)
+@exercise("05-train-step", "The VAE's loss inside train_step", _solution, _context)
 def _check_train_step(fb: Feedback, MyVAE: Any) -> None:
     import keras
 
