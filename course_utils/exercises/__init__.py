@@ -25,7 +25,7 @@ Exercises are defined in one module per lesson in this package (``background``,
 ``mnist_autoencoder``, ...), each with :func:`exercise`; see ARCHITECTURE.md for
 how to add one.
 
-Solutions are code, not strings: ``solution=`` is a plain function whose parameters
+Solutions are code, not strings: ``solution`` is a plain function whose parameters
 are names from the exercise's ``context()`` namespace (passed by name) and which
 returns the answer, or a tuple of answers in the order the checker takes them::
 
