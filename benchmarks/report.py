@@ -18,14 +18,18 @@ from .machine import busy_note, git_commit, uncommitted_notebooks, versions
 from .settings import GOALS, SECTION_ORDER, SECTION_TITLES, Settings
 
 
-def column(key: str, label: str, fmt: str = "") -> dict[str, str]:
-    """A table column: ``key`` in each row dict, header ``label``, Python format spec ``fmt``."""
-    return {"key": key, "label": label, "fmt": fmt}
+def table(title: str, columns: Sequence[tuple[str, ...]], rows: list[dict[str, Any]], note: str = "") -> dict[str, Any]:
+    """A results table; rows are dicts of raw values (numbers stay numbers in the JSON).
 
-
-def table(title: str, columns: list[dict[str, str]], rows: list[dict[str, Any]], note: str = "") -> dict[str, Any]:
-    """A results table; rows are dicts of raw values (numbers stay numbers in the JSON)."""
-    return {"title": title, "columns": columns, "rows": rows, "note": note}
+    Each column is ``(key, label)`` or ``(key, label, fmt)``: ``key`` in each row dict, header ``label``,
+    Python format spec ``fmt`` (none: ``str``).
+    """
+    specs = []
+    for col in columns:
+        if not (isinstance(col, tuple) and len(col) in (2, 3) and all(isinstance(c, str) for c in col)):
+            raise ValueError(f"table {title!r}: a column is (key, label) or (key, label, fmt), got {col!r}")
+        specs.append({"key": col[0], "label": col[1], "fmt": col[2] if len(col) == 3 else ""})
+    return {"title": title, "columns": specs, "rows": rows, "note": note}
 
 
 def check(goal: str, measured: str, met: bool | None) -> dict[str, Any]:

@@ -321,13 +321,21 @@ def test_a_failing_section_is_reported_and_the_report_still_written(tmp_path, mo
     assert json.loads(js.read_text())["sections"][0]["error"]
 
 
+def test_table_columns_are_key_label_and_format():
+    t = report.table("t", [("a", "A", ".1f"), ("b", "B")], [{"a": 1.0, "b": "x"}])
+    assert t["columns"] == [{"key": "a", "label": "A", "fmt": ".1f"}, {"key": "b", "label": "B", "fmt": ""}]
+    for bad in (("a",), ("a", "A", ".1f", "x"), ["a", "A"], ("a", 1)):
+        with pytest.raises(ValueError, match="a column is"):
+            report.table("t", [bad], [])
+
+
 def _fake_report(tmp_path: Path, name: str, ids: list[str], source: str) -> Path:
     """A results.json with sections ``ids`` (one check each), as a run of those sections writes it."""
     secs = [
         report.make_section(
             sid,
             [report.check(f"{sid} goal", "measured", True)],
-            [report.table("t", [report.column("a", "A", ".1f")], [{"a": 1.0}])],
+            [report.table("t", [("a", "A", ".1f")], [{"a": 1.0}])],
             summary=f"{sid} fine",
         )
         for sid in ids

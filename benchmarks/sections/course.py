@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import check, column, table
+from ..report import check, table
 from ..settings import RUNALL_GOALS, Settings
 from . import notebooks, result
 
@@ -41,12 +41,12 @@ def run(s: Settings) -> dict[str, Any]:
     t = table(
         "Executing every lesson notebook headless (tools/run_notebooks.py)",
         [
-            column("mode", "Mode"),
-            column("notebooks", "Notebooks"),
-            column("wall_seconds", "Wall s", ".0f"),
-            column("sum_seconds", "Sum of notebooks s", ".0f"),
-            column("all_ok", "All ran"),
-            column("goal_seconds", "Goal s", ".0f"),
+            ("mode", "Mode"),
+            ("notebooks", "Notebooks"),
+            ("wall_seconds", "Wall s", ".0f"),
+            ("sum_seconds", "Sum of notebooks s", ".0f"),
+            ("all_ok", "All ran"),
+            ("goal_seconds", "Goal s", ".0f"),
         ],
         rows,
         note="Wall time of the whole command (Python start-up, one fresh kernel per notebook); "

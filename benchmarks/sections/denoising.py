@@ -20,7 +20,7 @@ from course_utils import baselines, data, pretrained, sources
 from course_utils.lessons.medical_image_denoising import CONDITIONS, denoising_table
 from course_utils.pretrained import train
 
-from ..report import check, column, log, table
+from ..report import check, log, table
 from ..settings import (
     DENOISE_GAIN_GOAL_DB,
     DENOISE_GAIN_LOW_GOAL_DB,
@@ -162,15 +162,15 @@ def run(s: Settings) -> dict[str, Any]:
             )
         )
     columns = [
-        column("condition", "Noise"),
-        column("reference", "Best classical (chosen on val)"),
-        column("ref_psnr", "Its PSNR dB [95 % CI]"),
-        column("pre_psnr", "Pretrained PSNR dB [95 % CI]"),
-        column("gain", "Pretrained gain dB [95 % CI]"),
-        column("short_gain", "Lesson's short run gain dB"),
+        ("condition", "Noise"),
+        ("reference", "Best classical (chosen on val)"),
+        ("ref_psnr", "Its PSNR dB [95 % CI]"),
+        ("pre_psnr", "Pretrained PSNR dB [95 % CI]"),
+        ("gain", "Pretrained gain dB [95 % CI]"),
+        ("short_gain", "Lesson's short run gain dB"),
     ]
     if is_xray:
-        columns += [column("normal", "Gain on normal X-rays"), column("pneumonia", "Gain on pneumonia X-rays")]
+        columns += [("normal", "Gain on normal X-rays"), ("pneumonia", "Gain on pneumonia X-rays")]
     bm3d_note = (
         f"BM3D told the true noise level (Gaussian σ, or the photon count through the Anscombe transform), its "
         f"factor tuned on {s.denoise_bm3d_tune_images} validation images, scored on "
@@ -200,12 +200,12 @@ def run(s: Settings) -> dict[str, Any]:
     t2 = table(
         "Every method: test MSE, PSNR (dB) and SSIM, mean [95 % bootstrap interval]",
         [
-            column("condition", "Noise"),
-            column("method", "Method"),
-            column("n", "Test images"),
-            column("mse", "MSE"),
-            column("psnr", "PSNR dB"),
-            column("ssim", "SSIM"),
+            ("condition", "Noise"),
+            ("method", "Method"),
+            ("n", "Test images"),
+            ("mse", "MSE"),
+            ("psnr", "PSNR dB"),
+            ("ssim", "SSIM"),
         ],
         every,
         note="TV and NL-means are scored on the first test images only (slow) unless they are the best filter; "
@@ -225,12 +225,12 @@ def run(s: Settings) -> dict[str, Any]:
     t3 = table(
         "What longer training buys: validation PSNR (dB) of `make weights` against training steps (from the card)",
         [
-            column("steps", "Steps"),
-            column("images", "Noisy images seen"),
-            column("seconds", "Seconds"),
-            column("mean", "Mean"),
+            ("steps", "Steps"),
+            ("images", "Noisy images seen"),
+            ("seconds", "Seconds"),
+            ("mean", "Mean"),
         ]
-        + [column(f"c{i}", c) for i, c in enumerate(CONDITIONS)],
+        + [(f"c{i}", c) for i, c in enumerate(CONDITIONS)],
         curve_rows,
         note=f"Best epoch {card['validation']['best_epoch']} kept. Training took {card['training']['seconds']} s on "
         f"{card['training']['machine']}.",

@@ -14,7 +14,7 @@ from typing import Any
 
 from course_quiz.bench import grade_generated
 
-from ..report import check, column, log, rounded, table
+from ..report import check, log, rounded, table
 from ..settings import GRADING_GOAL_SECONDS, ROOT, Settings
 from . import result
 
@@ -53,7 +53,7 @@ def run(s: Settings) -> dict[str, Any]:
         )
     t = table(
         "Grading generated submissions in a temporary copy of quizzes/",
-        [column("what", "Quantity"), column("value", "Value")],
+        [("what", "Quantity"), ("value", "Value")],
         rows,
         note="Mixed answers (course_quiz.bench.generated_answers): right letters (some upper-case or padded with "
         "spaces), wrong letters, invalid strings and blanks; each student's expected score is computed from the key.",

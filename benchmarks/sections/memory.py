@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import check, column, table
+from ..report import check, table
 from ..settings import GIB_MB, Settings
 from . import notebooks, result
 
@@ -32,12 +32,12 @@ def run(s: Settings) -> dict[str, Any]:
             if lr is not None:
                 row[f"{mode}_limited"] = _limited_cell(lr)
         rows.append(row)
-    cols = [column("notebook", "Notebook")]
+    cols = [("notebook", "Notebook")]
     checks = []
     for mode in ("student", "fast"):
-        cols += [column(f"{mode}_mb", f"{mode} mode peak MB"), column(f"{mode}_ok", f"{mode} run")]
+        cols += [(f"{mode}_mb", f"{mode} mode peak MB"), (f"{mode}_ok", f"{mode} run")]
         if limited.get(mode, {}).get("memory_limit_mb"):
-            cols.append(column(f"{mode}_limited", f"{mode} mode under a {s.memory_limit_mb:.0f} MB limit"))
+            cols.append((f"{mode}_limited", f"{mode} mode under a {s.memory_limit_mb:.0f} MB limit"))
         if s.memory_limit_mb and mode in runs:
             checks.append(_limit_check(mode, s.memory_limit_mb, limited.get(mode), runs[mode]))
         run = runs.get(mode)

@@ -21,7 +21,7 @@ from course_utils import data
 from course_utils.lessons.mnist_autoencoder import build_syllabus_autoencoder, fast_schedule, mean_pixel_bias
 from course_utils.training import EpochLogger, make_dataset, time_to_loss
 
-from ..report import check, column, log, rounded, table
+from ..report import check, log, rounded, table
 from ..settings import SPEED_RATIO_GOAL, Settings
 from . import result
 
@@ -193,13 +193,13 @@ def run(s: Settings) -> dict[str, Any]:
     t1 = table(
         "Time to the syllabus' final validation loss (BCE)",
         [
-            column("recipe", "Recipe"),
-            column("epochs_run", "Epochs run"),
-            column("final_val_bce", "Final val BCE", ".4f"),
-            column("epochs_to_target", "Epochs to target"),
-            column("seconds_to_target", "Seconds to target", ".1f"),
-            column("total_seconds", "Total s", ".1f"),
-            column("epoch_seconds", "s / epoch (median)", ".2f"),
+            ("recipe", "Recipe"),
+            ("epochs_run", "Epochs run"),
+            ("final_val_bce", "Final val BCE", ".4f"),
+            ("epochs_to_target", "Epochs to target"),
+            ("seconds_to_target", "Seconds to target", ".1f"),
+            ("total_seconds", "Total s", ".1f"),
+            ("epoch_seconds", "s / epoch (median)", ".2f"),
         ],
         rows,
         note=f"Target = the syllabus' recipe's validation BCE after {s.seed_epochs} epochs: {target:.4f}. "
@@ -209,7 +209,7 @@ def run(s: Settings) -> dict[str, Any]:
     )
     t2 = table(
         "Epoch time against the compute bound",
-        [column("what", "Quantity"), column("value", "Value")],
+        [("what", "Quantity"), ("value", "Value")],
         [
             {
                 "what": f"single-precision matmul throughput ({s.matmul_size}x{s.matmul_size} tf.matmul, best of 3)",

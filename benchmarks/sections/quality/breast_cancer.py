@@ -24,7 +24,7 @@ from course_utils.lessons.breast_cancer_autoencoder import (
     reconstruction_errors,
 )
 
-from ...report import check, column, log, table
+from ...report import check, log, table
 from ...settings import Settings
 
 
@@ -84,11 +84,11 @@ def run_reconstruction(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]
     t = table(
         "Breast cancer: validation MSE (80/20 split, random_state 42, MinMax scaling)",
         [
-            column("model", "Model"),
-            column("scaling", "Scaler fitted on"),
-            column("val_mse", "Val MSE", ".5f"),
-            column("vs_pca7", "x PCA-7's MSE", ".2f"),
-            column("train_seconds", "Train s", ".1f"),
+            ("model", "Model"),
+            ("scaling", "Scaler fitted on"),
+            ("val_mse", "Val MSE", ".5f"),
+            ("vs_pca7", "x PCA-7's MSE", ".2f"),
+            ("train_seconds", "Train s", ".1f"),
         ],
         rows,
         note="Lesson 03's models and trainer (build_original_autoencoder, build_repaired_autoencoder, fit_rows with "
@@ -154,11 +154,11 @@ def run_anomaly(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict
         f"Anomaly detection (train on benign rows only, malignant = anomaly): ROC AUC over {len(states)} "
         "stratified 80/20 splits",
         [
-            column("method", "Detector"),
-            column("auc_mean", "AUC mean", ".3f"),
-            column("auc_sd", "sd", ".3f"),
-            column("auc_min", "worst split", ".3f"),
-            column("splits", "Splits"),
+            ("method", "Detector"),
+            ("auc_mean", "AUC mean", ".3f"),
+            ("auc_sd", "sd", ".3f"),
+            ("auc_min", "worst split", ".3f"),
+            ("splits", "Splits"),
         ],
         rows,
         note=f"Lesson 03's anomaly_scores: random_state 42 then 1..{len(states) - 1}; scaler fitted on each split's "

@@ -18,7 +18,7 @@ from course_utils import data, generative
 from course_utils.lessons.mnist_autoencoder import build_syllabus_autoencoder, mean_pixel_bias
 from course_utils.lessons.variational_autoencoders import VAE, build_vae_decoder, build_vae_encoder
 
-from ...report import check, column, log, table
+from ...report import check, log, table
 from ...settings import Settings
 
 
@@ -87,12 +87,12 @@ def run(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, An
         f"Generated digits judged by a digit classifier (validation accuracy {info.get('val_accuracy', float('nan')):.3f}) "
         f"and by the distance to the nearest training digit ({n} images each)",
         [
-            column("samples", "Images"),
-            column("mean_max_prob", "Mean top-class prob", ".3f"),
-            column("mean_entropy", "Mean entropy", ".3f"),
-            column("confident_fraction", "Share >= 0.9", ".2f"),
-            column("class_entropy", "Class entropy (max 2.30)", ".2f"),
-            column("nn_distance_mean", "NN distance", ".2f"),
+            ("samples", "Images"),
+            ("mean_max_prob", "Mean top-class prob", ".3f"),
+            ("mean_entropy", "Mean entropy", ".3f"),
+            ("confident_fraction", "Share >= 0.9", ".2f"),
+            ("class_entropy", "Class entropy (max 2.30)", ".2f"),
+            ("nn_distance_mean", "NN distance", ".2f"),
         ],
         rows,
         note=f"Lesson 05's code and recipe: VAE(build_vae_encoder, build_vae_decoder), 784-512-256-z, "

@@ -25,7 +25,7 @@ from course_utils.lessons.mnist_autoencoder import (
     mean_pixel_bias,
 )
 
-from ...report import check, column, log, table
+from ...report import check, log, table
 from ...settings import Settings
 from ..speed import LAST_SEED_RUN, describe, faster_recipe, lesson02_split
 
@@ -132,15 +132,15 @@ def run(s: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, An
     t = table(
         f"MNIST reconstruction error ({len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test images)",
         [
-            column("model", "Model"),
-            column("code_size", "Code size"),
-            column("params", "Parameters"),
-            column("val_mse", "Val MSE", ".5f"),
-            column("mse", "Test MSE", ".5f"),
-            column("vs_pca", "Test MSE / PCA-32", ".2f"),
-            column("bce", "Test BCE", ".4f"),
-            column("mean_code", "Mean code activation (val)", ".3f"),
-            column("train_seconds", "Train s", ".1f"),
+            ("model", "Model"),
+            ("code_size", "Code size"),
+            ("params", "Parameters"),
+            ("val_mse", "Val MSE", ".5f"),
+            ("mse", "Test MSE", ".5f"),
+            ("vs_pca", "Test MSE / PCA-32", ".2f"),
+            ("bce", "Test BCE", ".4f"),
+            ("mean_code", "Mean code activation (val)", ".3f"),
+            ("train_seconds", "Train s", ".1f"),
         ],
         rows,
         note="Lesson 02's builders (course_utils.lessons.mnist_autoencoder) and faster recipe "
