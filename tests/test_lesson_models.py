@@ -40,7 +40,7 @@ LAYERS = {
     ],
     "mnist_autoencoder.build_sparse_autoencoder": ["Dense(32, relu)", "Dense(784, sigmoid)"],
     "mnist_autoencoder.build_tied_autoencoder": ["Dense(32, relu)", "DenseTranspose"],
-    "mnist_autoencoder.build_overcomplete_autoencoder": ["Dense(1024, relu)", "Dense(784, sigmoid)"],
+    "mnist_autoencoder.build_overcomplete_autoencoder": ["encoder/Dense(1024, relu)", "decoder/Dense(784, sigmoid)"],
     "breast_cancer_autoencoder.build_original_autoencoder": [
         "Dense(15, relu)",
         "Dense(7, relu)",

@@ -175,12 +175,15 @@ def build_overcomplete_autoencoder(code_size=1024, input_noise=0.0, output_bias=
 
     Returns (autoencoder, encoder, decoder), uncompiled.
     """
-    input_img = keras.Input(shape=(784,))
-    noisy = layers.GaussianNoise(input_noise)(input_img) if input_noise > 0 else input_img
-    encoded = layers.Dense(code_size, activation="relu")(noisy)
-    decoded = layers.Dense(784, activation="sigmoid", bias_initializer=output_bias)(encoded)
-    autoencoder = keras.Model(input_img, decoded, name="overcomplete_autoencoder")
-    encoder = keras.Model(input_img, encoded, name="encoder")
-    encoded_input = keras.Input(shape=(code_size,))
-    decoder = keras.Model(encoded_input, autoencoder.layers[-1](encoded_input), name="decoder")
+    noise = [layers.GaussianNoise(input_noise)] if input_noise > 0 else []   # no noise layer for input_noise=0
+    encoder = keras.Sequential([
+        keras.Input(shape=(784,)),
+        *noise,                                     # active in fit only: predict and evaluate see clean images
+        layers.Dense(code_size, activation="relu"),
+    ], name="encoder")
+    decoder = keras.Sequential([
+        keras.Input(shape=(code_size,)),
+        layers.Dense(784, activation="sigmoid", bias_initializer=output_bias),
+    ], name="decoder")
+    autoencoder = keras.Sequential([keras.Input(shape=(784,)), encoder, decoder], name="overcomplete_autoencoder")
     return autoencoder, encoder, decoder
