@@ -1,6 +1,7 @@
 """What tests/test_exercises.py and tests/test_exercise_mistakes.py share: the registered exercises, their
-typical mistakes (tests/exercise_mistakes/) and a check run on a namespace.  Two files so that `make test`'s workers (--dist loadfile) can share the work of
-the exercise checks, which train small models (about a fifth of the suite)."""
+typical mistakes (tests/exercise_mistakes/) and a check run on a namespace.  Two files so that `make test`'s
+workers (--dist loadfile) can share the work of the exercise checks, which train small models (about a fifth
+of the suite)."""
 
 from __future__ import annotations
 
